@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The ioctl ABI of /dev/move_pages: move_pages(2) as an ioctl.
+ *
+ * MOVE_PAGES_IOC_MOVE takes the six arguments of move_pages(2) in one
+ * struct and returns what the system call returns: 0, the number of pages
+ * not migrated, or -1 with errno set.
+ */
+#ifndef _UAPI_LINUX_MOVE_PAGES_H
+#define _UAPI_LINUX_MOVE_PAGES_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define MOVE_PAGES_DEVICE "/dev/move_pages"
+
+/**
+ * struct move_pages_args - the arguments of one move_pages request
+ * @size:      sizeof(struct move_pages_args) as the caller knows it; must be
+ *             MOVE_PAGES_ARGS_SIZE_VER0.
+ * @flags:     MPOL_MF_MOVE and/or MPOL_MF_MOVE_ALL, as for move_pages(2).
+ * @pid:       target process, 0 for the caller.
+ * @ext_flags: MOVE_PAGES_EXT_* extension flags; 0 gives exactly the
+ *             behaviour of move_pages(2). Unknown bits give -EINVAL.
+ * @nr_pages:  number of entries in @pages, @nodes and @status.
+ * @pages:     user pointer to an array of @nr_pages page addresses, each a
+ *             pointer of the caller's width (4 bytes for a 32-bit caller).
+ * @nodes:     user pointer to int[@nr_pages] target nodes, or 0 to query.
+ * @status:    user pointer to int[@nr_pages], filled with the node of each
+ *             page or a negative errno.
+ * @reserved:  must be zero.
+ */
+struct move_pages_args {
+	__u32 size;
+	__u32 flags;
+	__s32 pid;
+	__u32 ext_flags;
+	__u64 nr_pages;
+	__u64 pages;
+	__u64 nodes;
+	__u64 status;
+	__u64 reserved[2];
+};
+
+#define MOVE_PAGES_ARGS_SIZE_VER0	64
+
+#define MOVE_PAGES_IOC_MAGIC		0xB7
+#define MOVE_PAGES_IOC_MOVE		_IOW(MOVE_PAGES_IOC_MAGIC, 0x01, struct move_pages_args)
+
+#endif /* _UAPI_LINUX_MOVE_PAGES_H */

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Raw declarations of the C helpers in `helpers.c`.
+//!
+//! Only [`crate::mm_core`] and [`crate::symbols`] use these; everything else goes through their
+//! safe types.
+
+use kernel::{
+    bindings,
+    prelude::*, //
+};
+
+/// Bytes reserved for a `struct folio_walk`; `MP_FOLIO_WALK_BYTES` in `helpers.h`.
+pub(crate) const FOLIO_WALK_BYTES: usize = 64;
+
+/// `FW_ZEROPAGE` of `include/linux/pagewalk.h`: walk the shared zero pages too.
+pub(crate) const FW_ZEROPAGE: c_int = 1;
+
+/// Storage for a `struct folio_walk`, which has no Rust binding.
+#[repr(C, align(8))]
+pub(crate) struct FolioWalkRaw(pub(crate) [u8; FOLIO_WALK_BYTES]);
+
+#[expect(improper_ctypes)]
+extern "C" {
+    pub(crate) fn mp_kallsyms_lookup_name_addr() -> c_ulong;
+    pub(crate) fn mp_symbol_check(addr: c_ulong, name: *const c_char, is_func: bool) -> c_int;
+    pub(crate) fn mp_folio_walk_bytes() -> usize;
+
+    pub(crate) fn mp_folio_nid(folio: *mut bindings::folio) -> c_int;
+    pub(crate) fn mp_folio_test_hugetlb(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn mp_folio_is_zero(
+        folio: *mut bindings::folio,
+        huge_zero: *mut bindings::folio,
+    ) -> bool;
+    pub(crate) fn mp_folio_is_zone_device(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn mp_folio_maybe_mapped_shared(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn mp_folio_isolated_lru(folio: *mut bindings::folio, list: *mut bindings::list_head);
+    pub(crate) fn mp_move_pages_gfp() -> bindings::gfp_t;
+    pub(crate) fn mp_migration_gfp(src: *mut bindings::folio, order: *mut c_uint) -> bindings::gfp_t;
+
+    pub(crate) fn mp_untagged_addr_remote(mm: *mut bindings::mm_struct, addr: c_ulong) -> c_ulong;
+    pub(crate) fn mp_folio_walk_unlock(fw: *mut FolioWalkRaw);
+
+    pub(crate) fn mp_in_compat_syscall() -> bool;
+    pub(crate) fn mp_node_has_memory(node: c_int) -> bool;
+    pub(crate) fn mp_atomic_dec(v: *mut bindings::atomic_t);
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C helpers of the move_pages module. Each one wraps a static inline or a
+ * macro that Rust cannot call; the logic lives in Rust.
+ */
+#include <linux/compat.h>
+#include <linux/kallsyms.h>
+#include <linux/kprobes.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/mm_inline.h>
+#include <linux/nodemask.h>
+#include <linux/pagewalk.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmstat.h>
+#include <asm/ibt.h>
+
+#include "helpers.h"
+
+static_assert(sizeof(struct folio_walk) <= MP_FOLIO_WALK_BYTES);
+static_assert(__alignof__(struct folio_walk) <= sizeof(u64));
+
+/*
+ * kallsyms_lookup_name() is not exported; a kprobe registered on it reports
+ * its address. The probe is removed at once.
+ */
+unsigned long mp_kallsyms_lookup_name_addr(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	unsigned long addr;
+
+	if (register_kprobe(&kp) < 0)
+		return 0;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
+/*
+ * Check that @addr is the start of the kernel symbol @name and, for a
+ * function, that an indirect call to it is allowed: with IBT it must begin
+ * with ENDBR (the kernel seals, with a NOP, the ENDBR of functions it never
+ * calls indirectly), and kCFI would reject a call whose type hash it cannot
+ * check here.
+ */
+int mp_symbol_check(unsigned long addr, const char *name, bool is_func)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	size_t len = strlen(name);
+
+	if (!addr)
+		return -ENOENT;
+	sprint_symbol(buf, addr);
+	if (strncmp(buf, name, len) || strncmp(buf + len, "+0x0/", 5))
+		return -EFAULT;
+	if (!is_func)
+		return 0;
+	if (IS_ENABLED(CONFIG_CFI_CLANG))
+		return -EOPNOTSUPP;
+#ifdef CONFIG_X86_KERNEL_IBT
+	if (!__is_endbr(*(u32 *)addr))
+		return -EPERM;
+#endif
+	return 0;
+}
+
+size_t mp_folio_walk_bytes(void)
+{
+	return sizeof(struct folio_walk);
+}
+
+int mp_folio_nid(struct folio *folio)
+{
+	return folio_nid(folio);
+}
+
+bool mp_folio_test_hugetlb(struct folio *folio)
+{
+	return folio_test_hugetlb(folio);
+}
+
+/* is_zero_folio() || is_huge_zero_folio(); huge_zero_folio is not exported. */
+bool mp_folio_is_zero(struct folio *folio, struct folio *huge_zero)
+{
+	return is_zero_folio(folio) || (huge_zero && folio == huge_zero);
+}
+
+bool mp_folio_is_zone_device(struct folio *folio)
+{
+	return folio_is_zone_device(folio);
+}
+
+bool mp_folio_maybe_mapped_shared(struct folio *folio)
+{
+	return folio_maybe_mapped_shared(folio);
+}
+
+/* The bookkeeping of __add_folio_for_migration() after folio_isolate_lru(). */
+void mp_folio_isolated_lru(struct folio *folio, struct list_head *list)
+{
+	list_add_tail(&folio->lru, list);
+	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
+			    folio_nr_pages(folio));
+}
+
+/* The gfp mask do_move_pages_to_node() asks alloc_migration_target() for. */
+gfp_t mp_move_pages_gfp(void)
+{
+	return GFP_HIGHUSER_MOVABLE | __GFP_THISNODE;
+}
+
+/*
+ * The gfp mask and order alloc_migration_target() uses for a non-hugetlb
+ * @src, with move_pages(2)'s GFP_HIGHUSER_MOVABLE | __GFP_THISNODE.
+ */
+gfp_t mp_migration_gfp(struct folio *src, unsigned int *order)
+{
+	gfp_t gfp = mp_move_pages_gfp();
+	enum zone_type zidx;
+
+	*order = 0;
+	if (folio_test_large(src)) {
+		gfp &= ~__GFP_RECLAIM;
+		gfp |= GFP_TRANSHUGE;
+		*order = folio_order(src);
+	}
+	zidx = folio_zonenum(src);
+	if (is_highmem_idx(zidx) || zidx == ZONE_MOVABLE)
+		gfp |= __GFP_HIGHMEM;
+	return gfp;
+}
+
+unsigned long mp_untagged_addr_remote(struct mm_struct *mm, unsigned long addr)
+{
+	return (unsigned long)untagged_addr_remote(mm, (void __user *)addr);
+}
+
+/* folio_walk_end() without its vma_pgtable_walk_end(), which is not exported. */
+void mp_folio_walk_unlock(struct folio_walk *fw)
+{
+	spin_unlock(fw->ptl);
+	if (likely(fw->level == FW_LEVEL_PTE))
+		pte_unmap(fw->ptep);
+}
+
+bool mp_in_compat_syscall(void)
+{
+	return in_compat_syscall();
+}
+
+bool mp_node_has_memory(int node)
+{
+	return node_state(node, N_MEMORY);
+}
+
+void mp_atomic_dec(atomic_t *v)
+{
+	atomic_dec(v);
+}

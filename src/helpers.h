@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C helpers of the move_pages module: static inline kernel functions and
+ * macros that Rust cannot call, plus the kprobe-based lookup of
+ * kallsyms_lookup_name() (struct kprobe has no Rust binding).
+ */
+#ifndef MOVE_PAGES_HELPERS_H
+#define MOVE_PAGES_HELPERS_H
+
+#include <linux/types.h>
+#include <linux/gfp_types.h>
+
+struct folio;
+struct folio_walk;
+struct list_head;
+struct mm_struct;
+struct vm_area_struct;
+
+/* Bytes the Rust side reserves for a struct folio_walk. */
+#define MP_FOLIO_WALK_BYTES 64
+
+unsigned long mp_kallsyms_lookup_name_addr(void);
+int mp_symbol_check(unsigned long addr, const char *name, bool is_func);
+size_t mp_folio_walk_bytes(void);
+
+int mp_folio_nid(struct folio *folio);
+bool mp_folio_test_hugetlb(struct folio *folio);
+bool mp_folio_is_zero(struct folio *folio, struct folio *huge_zero);
+bool mp_folio_is_zone_device(struct folio *folio);
+bool mp_folio_maybe_mapped_shared(struct folio *folio);
+void mp_folio_isolated_lru(struct folio *folio, struct list_head *list);
+gfp_t mp_move_pages_gfp(void);
+gfp_t mp_migration_gfp(struct folio *src, unsigned int *order);
+
+unsigned long mp_untagged_addr_remote(struct mm_struct *mm,
+				      unsigned long addr);
+void mp_folio_walk_unlock(struct folio_walk *fw);
+
+bool mp_in_compat_syscall(void);
+bool mp_node_has_memory(int node);
+void mp_atomic_dec(atomic_t *v);
+
+#endif /* MOVE_PAGES_HELPERS_H */

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One `move_pages` request, whatever door it came through: `kernel_move_pages()`.
+
+use crate::{
+    migrate,
+    mm_core,
+    query,
+    symbols,
+    user::{
+        IntArray,
+        PagesArray, //
+    },
+};
+use kernel::{
+    bindings,
+    prelude::*, //
+};
+
+/// `MPOL_MF_MOVE`: move pages mapped only by the target process.
+pub(crate) const MPOL_MF_MOVE: u32 = bindings::MPOL_MF_MOVE;
+/// `MPOL_MF_MOVE_ALL`: move shared pages too (needs `CAP_SYS_NICE`).
+pub(crate) const MPOL_MF_MOVE_ALL: u32 = bindings::MPOL_MF_MOVE_ALL;
+
+/// The arguments of `move_pages(2)`, with user addresses kept as numbers.
+pub(crate) struct Request {
+    /// Target process, 0 for the caller.
+    pub(crate) pid: bindings::pid_t,
+    /// Number of entries in each array.
+    pub(crate) nr_pages: u64,
+    /// User address of the page pointers.
+    pub(crate) pages: usize,
+    /// User address of the target nodes, 0 for a query.
+    pub(crate) nodes: usize,
+    /// User address of the status array.
+    pub(crate) status: usize,
+    /// `MPOL_MF_*` flags.
+    pub(crate) flags: u32,
+}
+
+impl Request {
+    /// Runs the request: the return value of `move_pages(2)`, a count of pages not migrated or
+    /// a negative errno.
+    pub(crate) fn run(&self) -> Result<isize> {
+        if self.flags & !(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) != 0 {
+            return Err(EINVAL);
+        }
+        if self.flags & MPOL_MF_MOVE_ALL != 0 && !mm_core::capable_sys_nice() {
+            return Err(EPERM);
+        }
+        let syms = symbols::get()?;
+        let target = mm_core::find_mm_struct(syms, self.pid)?;
+        let pages = PagesArray::new(self.pages, mm_core::in_compat_syscall());
+        let status = IntArray::new(self.status);
+        if self.nodes == 0 {
+            return query::do_pages_stat(syms, &target.mm, self.nr_pages, pages, status);
+        }
+        let ret = migrate::do_pages_move(
+            syms,
+            &target.mm,
+            &target.mems,
+            self.nr_pages,
+            pages,
+            IntArray::new(self.nodes),
+            status,
+            self.flags & MPOL_MF_MOVE_ALL != 0,
+        );
+        if ret < 0 {
+            Err(Error::from_errno(ret))
+        } else {
+            Ok(ret as isize)
+        }
+    }
+}

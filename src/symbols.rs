@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Resolution of the non-exported kernel functions and variables the module calls.
+//!
+//! An out-of-tree module cannot link against symbols the kernel does not export. They are looked
+//! up once, at load, through `kallsyms_lookup_name()` (itself found with a kprobe), and each one
+//! is verified before it is trusted: the address must be the start of the named symbol, and a
+//! function must be callable indirectly on this kernel (an IBT kernel seals the `ENDBR` of
+//! functions it never calls indirectly; a kCFI kernel would check a type hash the module cannot
+//! vouch for). Any failure is reported by name and the module refuses to load.
+
+use crate::ffi::{
+    self,
+    FolioWalkRaw, //
+};
+use kernel::{
+    bindings,
+    prelude::*,
+    sync::SetOnce, //
+};
+
+/// `new_folio_t` of `include/linux/migrate.h`.
+pub(crate) type NewFolioFn =
+    unsafe extern "C" fn(src: *mut bindings::folio, private: c_ulong) -> *mut bindings::folio;
+/// `free_folio_t` of `include/linux/migrate.h`.
+pub(crate) type FreeFolioFn = unsafe extern "C" fn(dst: *mut bindings::folio, private: c_ulong);
+
+type KallsymsLookupNameFn = unsafe extern "C" fn(name: *const c_char) -> c_ulong;
+
+/// The resolved symbols, each with the C prototype it has in the 7.3 tree.
+pub(crate) struct Symbols {
+    /// `int migrate_pages(struct list_head *, new_folio_t, free_folio_t, unsigned long,
+    /// enum migrate_mode, enum migrate_reason, unsigned int *)`.
+    pub(crate) migrate_pages: unsafe extern "C" fn(
+        from: *mut bindings::list_head,
+        get_new_folio: Option<NewFolioFn>,
+        put_new_folio: Option<FreeFolioFn>,
+        private: c_ulong,
+        mode: bindings::migrate_mode,
+        reason: bindings::migrate_reason,
+        ret_succeeded: *mut c_uint,
+    ) -> c_int,
+    /// `void putback_movable_pages(struct list_head *)`.
+    pub(crate) putback_movable_pages: unsafe extern "C" fn(l: *mut bindings::list_head),
+    /// `bool folio_isolate_lru(struct folio *)`.
+    pub(crate) folio_isolate_lru: unsafe extern "C" fn(folio: *mut bindings::folio) -> bool,
+    /// `bool folio_isolate_hugetlb(struct folio *, struct list_head *)`.
+    pub(crate) folio_isolate_hugetlb:
+        unsafe extern "C" fn(folio: *mut bindings::folio, list: *mut bindings::list_head) -> bool,
+    /// `struct folio *folio_walk_start(struct folio_walk *, struct vm_area_struct *,
+    /// unsigned long, folio_walk_flags_t)`.
+    pub(crate) folio_walk_start: unsafe extern "C" fn(
+        fw: *mut FolioWalkRaw,
+        vma: *mut bindings::vm_area_struct,
+        addr: c_ulong,
+        flags: c_int,
+    ) -> *mut bindings::folio,
+    /// `void vma_pgtable_walk_end(struct vm_area_struct *)`.
+    pub(crate) vma_pgtable_walk_end: unsafe extern "C" fn(vma: *mut bindings::vm_area_struct),
+    /// `void lru_cache_disable(void)`.
+    pub(crate) lru_cache_disable: unsafe extern "C" fn(),
+    /// `atomic_t lru_disable_count`, decremented by the static inline `lru_cache_enable()`.
+    pub(crate) lru_disable_count: *mut bindings::atomic_t,
+    /// `struct task_struct *find_get_task_by_vpid(pid_t)`.
+    pub(crate) find_get_task_by_vpid:
+        unsafe extern "C" fn(nr: bindings::pid_t) -> *mut bindings::task_struct,
+    /// `bool ptrace_may_access(struct task_struct *, unsigned int)`.
+    pub(crate) ptrace_may_access:
+        unsafe extern "C" fn(task: *mut bindings::task_struct, mode: c_uint) -> bool,
+    /// `nodemask_t cpuset_mems_allowed(struct task_struct *)`.
+    #[cfg(CONFIG_CPUSETS)]
+    pub(crate) cpuset_mems_allowed:
+        unsafe extern "C" fn(p: *mut bindings::task_struct) -> bindings::nodemask_t,
+    /// `int security_task_movememory(struct task_struct *)`.
+    #[cfg(CONFIG_SECURITY)]
+    pub(crate) security_task_movememory:
+        unsafe extern "C" fn(p: *mut bindings::task_struct) -> c_int,
+    /// `struct folio *alloc_migration_target(struct folio *, unsigned long)`, used for hugetlb
+    /// folios, whose pools and hstate rules it knows.
+    pub(crate) alloc_migration_target: NewFolioFn,
+    /// `bool vma_migratable(struct vm_area_struct *)`.
+    pub(crate) vma_migratable: unsafe extern "C" fn(vma: *mut bindings::vm_area_struct) -> bool,
+    /// `struct folio *huge_zero_folio`.
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    pub(crate) huge_zero_folio: *mut *mut bindings::folio,
+}
+
+// SAFETY: The table holds addresses of kernel functions and of kernel variables that are only
+// accessed with the kernel's own synchronisation (atomics, `READ_ONCE`); sharing it is safe.
+unsafe impl Send for Symbols {}
+// SAFETY: See `Send`; the table itself is never mutated after it is published.
+unsafe impl Sync for Symbols {}
+
+static SYMBOLS: SetOnce<Symbols> = SetOnce::new();
+
+/// Returns the resolved symbols.
+///
+/// The module's `init` resolves them before it registers anything that could call this, so
+/// `None` is unreachable once the module is live.
+pub(crate) fn get() -> Result<&'static Symbols> {
+    SYMBOLS.as_ref().ok_or(ENOENT)
+}
+
+/// Looks up and verifies one symbol, logging why it cannot be used.
+fn lookup(find: KallsymsLookupNameFn, name: &CStr, is_func: bool) -> Result<usize> {
+    // SAFETY: `find` is `kallsyms_lookup_name`, verified by `resolve`; `name` is a valid C
+    // string.
+    let addr = unsafe { find(name.as_char_ptr()) };
+    // SAFETY: `mp_symbol_check` only formats `addr` through kallsyms and, for functions, reads
+    // the first instruction of a symbol it has just found in the kernel's text.
+    let ret = unsafe { ffi::mp_symbol_check(addr, name.as_char_ptr(), is_func) };
+    let why = match ret {
+        0 => return Ok(addr as usize),
+        r if r == -(bindings::ENOENT as c_int) => "not found by kallsyms",
+        r if r == -(bindings::EFAULT as c_int) => "address is not the start of the symbol",
+        r if r == -(bindings::EPERM as c_int) => "IBT: its ENDBR is sealed, no indirect call",
+        r if r == -(bindings::EOPNOTSUPP as c_int) => "kCFI kernel: indirect call not checkable",
+        _ => "unusable",
+    };
+    pr_err!("cannot use kernel symbol {}: {}\n", name.to_str().unwrap_or("?"), why);
+    Err(Error::from_errno(ret))
+}
+
+/// Resolves every symbol, logging each one that fails, and builds the table if none did.
+macro_rules! resolve_all {
+    ($find:expr, { $($(#[$m:meta])* $field:ident: $kind:ident,)* }) => {{
+        let mut failed: Option<Error> = None;
+        $(
+            $(#[$m])*
+            let $field = lookup(
+                $find,
+                kernel::c_str!(stringify!($field)),
+                resolve_all!(@is_func $kind),
+            )
+            .inspect_err(|e| {
+                failed.get_or_insert(*e);
+            });
+        )*
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(Symbols {
+                $(
+                    $(#[$m])*
+                    $field: resolve_all!(@cast $kind, $field?),
+                )*
+            }),
+        }
+    }};
+    (@is_func func) => { true };
+    (@is_func var) => { false };
+    // SAFETY: `lookup` verified that the address is the start of the kernel function of this
+    // name, and the field's type is that function's C type.
+    (@cast func, $addr:expr) => { unsafe { core::mem::transmute::<usize, _>($addr) } };
+    (@cast var, $addr:expr) => { $addr as *mut _ };
+}
+
+/// Resolves and verifies all symbols and publishes them for [`get`].
+pub(crate) fn resolve() -> Result {
+    if ffi::FOLIO_WALK_BYTES < {
+        // SAFETY: Returns a constant.
+        unsafe { ffi::mp_folio_walk_bytes() }
+    } {
+        pr_err!("struct folio_walk is larger than the module reserves\n");
+        return Err(EINVAL);
+    }
+    // SAFETY: Registers and removes a kprobe; no other requirement.
+    let addr = unsafe { ffi::mp_kallsyms_lookup_name_addr() };
+    if addr == 0 {
+        pr_err!("cannot find kallsyms_lookup_name (a kprobe on it failed: CONFIG_KPROBES?)\n");
+        return Err(ENOENT);
+    }
+    // SAFETY: Only the address is checked here, nothing is called.
+    let ret = unsafe { ffi::mp_symbol_check(addr, c"kallsyms_lookup_name".as_char_ptr(), true) };
+    if ret != 0 {
+        pr_err!("kprobe address of kallsyms_lookup_name is not callable ({})\n", ret);
+        return Err(Error::from_errno(ret));
+    }
+    // SAFETY: `addr` was just verified to be the entry of `kallsyms_lookup_name`, whose C type is
+    // `unsigned long kallsyms_lookup_name(const char *)`.
+    let find = unsafe { core::mem::transmute::<usize, KallsymsLookupNameFn>(addr as usize) };
+
+    let symbols = resolve_all!(find, {
+        migrate_pages: func,
+        putback_movable_pages: func,
+        folio_isolate_lru: func,
+        folio_isolate_hugetlb: func,
+        folio_walk_start: func,
+        vma_pgtable_walk_end: func,
+        lru_cache_disable: func,
+        lru_disable_count: var,
+        find_get_task_by_vpid: func,
+        ptrace_may_access: func,
+        #[cfg(CONFIG_CPUSETS)]
+        cpuset_mems_allowed: func,
+        #[cfg(CONFIG_SECURITY)]
+        security_task_movememory: func,
+        alloc_migration_target: func,
+        vma_migratable: func,
+        #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+        huge_zero_folio: var,
+    })?;
+    // A reload of the module gets a fresh static, so this only fails if `resolve` runs twice.
+    if !SYMBOLS.populate(symbols) {
+        return Err(EBUSY);
+    }
+    Ok(())
+}

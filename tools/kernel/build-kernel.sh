@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Extract linux-source-7.3 and build the test kernel out of tree, cached under
+# $MP_CACHE (default ~/.cache/move_pages), keyed by the source package version
+# and the hash of the config fragments. Prints the build directory (KDIR).
+#
+# Usage: build-kernel.sh [test|run]   (test: base + debug fragments, default)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+flavour=${1:-test}
+cache=${MP_CACHE:-$HOME/.cache/move_pages}
+jobs=${MP_JOBS:-$(( $(nproc) + 1 ))}
+tarball=/usr/src/linux-source-7.3.tar.xz
+
+say() { printf '[kernel] %s\n' "$*" >&2; }
+
+case $flavour in
+test) frags="$here/base.config $here/debug.config" ;;
+run) frags="$here/base.config" ;;
+*) say "unknown flavour $flavour"; exit 2 ;;
+esac
+
+[ -f "$tarball" ] || { say "$tarball missing: run tools/setup-host.sh"; exit 1; }
+version=$(dpkg-query -W -f='${Version}' linux-source-7.3)
+vtag=$(printf %s "$version" | tr '~+:' '___')
+src="$cache/src/linux-$vtag"
+if [ ! -f "$src/.extracted" ]; then
+	say "extracting $tarball ($version)"
+	rm -rf "$src"
+	mkdir -p "$src.tmp"
+	tar -C "$src.tmp" -xf "$tarball" --strip-components=1
+	mv "$src.tmp" "$src"
+	touch "$src/.extracted"
+fi
+
+# shellcheck disable=SC2086
+key=$( (echo "$version"; cat $frags) | sha256sum | cut -c1-16)
+out="$cache/build/$flavour-$key"
+export PATH="$HOME/.cargo/bin:$PATH"
+export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+
+if [ ! -f "$out/.built" ]; then
+	mkdir -p "$out"
+	if [ ! -f "$out/.config" ] || [ ! -f "$out/.configured" ]; then
+		say "configuring $flavour kernel in $out"
+		make -s -C "$src" O="$out" LLVM= tinyconfig >&2
+		# shellcheck disable=SC2086
+		(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
+			"$out/.config" $frags >&2)
+		make -s -C "$src" O="$out" LLVM= olddefconfig >&2
+		bad=0
+		# shellcheck disable=SC2086
+		for f in $frags; do
+			while IFS= read -r line; do
+				case $line in
+				CONFIG_*=*)
+					grep -qx -- "$line" "$out/.config" ||
+						{ say "config lost: $line"; bad=1; }
+					;;
+				"# CONFIG_"*" is not set")
+					opt=${line#\# }; opt=${opt%% *}
+					if grep -q "^$opt=" "$out/.config"; then
+						say "config could not be disabled: $opt"
+						bad=1
+					fi
+					;;
+				esac
+			done <"$f"
+		done
+		[ $bad -eq 0 ] || { say "config fragment not honoured"; exit 1; }
+		touch "$out/.configured"
+	fi
+	say "building $flavour kernel (-j$jobs), this takes a while the first time"
+	make -s -C "$src" O="$out" LLVM= -j"$jobs" bzImage modules >&2
+	touch "$out/.built"
+fi
+echo "$out"

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything the host needs to build the test kernel, the module and
+# the guest programs, and to run the VM. Idempotent: each step checks first.
+set -euo pipefail
+
+BINDGEN_VERSION=0.73.2
+SOURCES=/etc/apt/sources.list.d/move-pages-backports.sources
+STAMP_DIR=${MP_CACHE:-$HOME/.cache/move_pages}
+mkdir -p "$STAMP_DIR"
+
+say() { printf '[setup] %s\n' "$*"; }
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+if [ ! -f "$SOURCES" ]; then
+	say "adding trixie-backports and bookworm-backports apt sources"
+	$SUDO tee "$SOURCES" >/dev/null <<'SRC'
+# linux-source-7.3 (trixie-backports) and qemu-system-x86 (bookworm-backports).
+# Only the backports suites: backports are never installed by default.
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie-backports bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	rm -f "$STAMP_DIR/apt-updated"
+fi
+
+PKGS_MAIN="bc bison flex libelf-dev libssl-dev cpio kmod busybox-static
+	libclang1-19 libclang-19-dev xz-utils gcc make python3 perl
+	libnuma-dev numactl gcc-multilib"
+PKGS_BPO13="linux-source-7.3"
+PKGS_BPO12="qemu-system-x86"
+
+missing=
+for p in $PKGS_MAIN $PKGS_BPO13 $PKGS_BPO12; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	say "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	if [ ! -f "$STAMP_DIR/apt-updated" ] ||
+	   [ -n "$(find "$STAMP_DIR/apt-updated" -mmin +720)" ]; then
+		$SUDO apt-get update -qq
+		touch "$STAMP_DIR/apt-updated"
+	fi
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $PKGS_MAIN
+	$SUDO apt-get install -y -qq --no-install-recommends -t trixie-backports $PKGS_BPO13
+	$SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports $PKGS_BPO12
+fi
+
+# Newest linux-source-7.3 available, and say when it is not the one pinned.
+PINNED=7.3.4-1~bpo13+1
+have=$(dpkg-query -W -f='${Version}' linux-source-7.3)
+if [ "$have" != "$PINNED" ]; then
+	say "note: linux-source-7.3 is $have (pinned: $PINNED); using it"
+fi
+
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+	say "rustup component add rust-src"
+	rustup component add rust-src
+fi
+if ! command -v bindgen >/dev/null || ! bindgen --version | grep -q " $BINDGEN_VERSION\$"; then
+	say "cargo install bindgen-cli $BINDGEN_VERSION"
+	cargo install --locked --version "$BINDGEN_VERSION" bindgen-cli
+fi
+say "host ready"
