@@ -46,8 +46,9 @@ impl MiscDevice for MovePagesDevice {
     fn ioctl(_me: (), _file: &File, cmd: u32, arg: usize) -> Result<isize> {
         match cmd {
             MOVE_PAGES_IOC_MOVE => {
-                let args: MovePagesArgs =
-                    UserSlice::new(UserPtr::from_addr(arg), _IOC_SIZE(cmd)).reader().read()?;
+                let args: MovePagesArgs = UserSlice::new(UserPtr::from_addr(arg), _IOC_SIZE(cmd))
+                    .reader()
+                    .read()?;
                 args.to_request()?.run()
             }
             _ => Err(ENOTTY),

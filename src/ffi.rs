@@ -22,6 +22,7 @@ pub(crate) struct FolioWalkRaw(pub(crate) [u8; FOLIO_WALK_BYTES]);
 
 #[expect(improper_ctypes)]
 extern "C" {
+    pub(crate) fn mp_layout(item: c_uint) -> usize;
     pub(crate) fn mp_kallsyms_lookup_name_addr() -> c_ulong;
     pub(crate) fn mp_symbol_check(addr: c_ulong, name: *const c_char, is_func: bool) -> c_int;
     pub(crate) fn mp_folio_walk_bytes() -> usize;
@@ -34,9 +35,15 @@ extern "C" {
     ) -> bool;
     pub(crate) fn mp_folio_is_zone_device(folio: *mut bindings::folio) -> bool;
     pub(crate) fn mp_folio_maybe_mapped_shared(folio: *mut bindings::folio) -> bool;
-    pub(crate) fn mp_folio_isolated_lru(folio: *mut bindings::folio, list: *mut bindings::list_head);
+    pub(crate) fn mp_folio_isolated_lru(
+        folio: *mut bindings::folio,
+        list: *mut bindings::list_head,
+    );
     pub(crate) fn mp_move_pages_gfp() -> bindings::gfp_t;
-    pub(crate) fn mp_migration_gfp(src: *mut bindings::folio, order: *mut c_uint) -> bindings::gfp_t;
+    pub(crate) fn mp_migration_gfp(
+        src: *mut bindings::folio,
+        order: *mut c_uint,
+    ) -> bindings::gfp_t;
 
     pub(crate) fn mp_untagged_addr_remote(mm: *mut bindings::mm_struct, addr: c_ulong) -> c_ulong;
     pub(crate) fn mp_folio_walk_unlock(fw: *mut FolioWalkRaw);

@@ -6,11 +6,13 @@
 #include <linux/compat.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <linux/miscdevice.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
 #include <linux/nodemask.h>
 #include <linux/pagewalk.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
@@ -20,6 +22,28 @@
 
 static_assert(sizeof(struct folio_walk) <= MP_FOLIO_WALK_BYTES);
 static_assert(__alignof__(struct folio_walk) <= sizeof(u64));
+
+/* The C compiler's view of what the Rust bindings must agree with. */
+size_t mp_layout(unsigned int item)
+{
+	static const size_t layout[MP_LAYOUT_NR_ITEMS] = {
+		[MP_LAYOUT_TASK_SIZE] = sizeof(struct task_struct),
+		[MP_LAYOUT_TASK_MM] = offsetof(struct task_struct, mm),
+		[MP_LAYOUT_TASK_SIGNAL] = offsetof(struct task_struct, signal),
+		[MP_LAYOUT_SIGNAL_EXEC_UPDATE_LOCK] =
+			offsetof(struct signal_struct, exec_update_lock),
+		[MP_LAYOUT_MM_SIZE] = sizeof(struct mm_struct),
+		[MP_LAYOUT_MISCDEVICE_SIZE] = sizeof(struct miscdevice),
+		[MP_LAYOUT_MISCDEVICE_MODE] = offsetof(struct miscdevice, mode),
+		[MP_LAYOUT_FILE_PRIVATE_DATA] = offsetof(struct file, private_data),
+		[MP_LAYOUT_NODEMASK_SIZE] = sizeof(nodemask_t),
+		[MP_LAYOUT_LIST_HEAD_SIZE] = sizeof(struct list_head),
+		[MP_LAYOUT_FOLIO_SIZE] = sizeof(struct folio),
+		[MP_LAYOUT_VMA_SIZE] = sizeof(struct vm_area_struct),
+	};
+
+	return item < MP_LAYOUT_NR_ITEMS ? layout[item] : 0;
+}
 
 /*
  * kallsyms_lookup_name() is not exported; a kprobe registered on it reports

@@ -19,6 +19,24 @@ struct vm_area_struct;
 /* Bytes the Rust side reserves for a struct folio_walk. */
 #define MP_FOLIO_WALK_BYTES 64
 
+/* Offsets and sizes checked against the Rust bindings at load. */
+enum mp_layout_item {
+	MP_LAYOUT_TASK_SIZE,
+	MP_LAYOUT_TASK_MM,
+	MP_LAYOUT_TASK_SIGNAL,
+	MP_LAYOUT_SIGNAL_EXEC_UPDATE_LOCK,
+	MP_LAYOUT_MM_SIZE,
+	MP_LAYOUT_MISCDEVICE_SIZE,
+	MP_LAYOUT_MISCDEVICE_MODE,
+	MP_LAYOUT_FILE_PRIVATE_DATA,
+	MP_LAYOUT_NODEMASK_SIZE,
+	MP_LAYOUT_LIST_HEAD_SIZE,
+	MP_LAYOUT_FOLIO_SIZE,
+	MP_LAYOUT_VMA_SIZE,
+	MP_LAYOUT_NR_ITEMS,
+};
+
+size_t mp_layout(unsigned int item);
 unsigned long mp_kallsyms_lookup_name_addr(void);
 int mp_symbol_check(unsigned long addr, const char *name, bool is_func);
 size_t mp_folio_walk_bytes(void);

@@ -31,7 +31,13 @@ use kernel::{
 use pin_init::stack_pin_init;
 
 /// `__add_folio_for_migration()`: 1 if queued, 0 if already on `node`, else a negative errno.
-fn add_folio(walk: &FolioWalk<'_>, syms: &Symbols, node: c_int, list: Pin<&FolioList>, all: bool) -> c_int {
+fn add_folio(
+    walk: &FolioWalk<'_>,
+    syms: &Symbols,
+    node: c_int,
+    list: Pin<&FolioList>,
+    all: bool,
+) -> c_int {
     let folio = walk.folio();
     if folio.is_zero(syms) {
         return EFAULT.to_errno();
@@ -95,7 +101,9 @@ fn move_and_store(
             Err(e) => e.to_errno(),
         },
         // Upstream adds an `unsigned long` to an `int`: keep its truncation.
-        MigrateOutcome::NotMigrated(n) => (n as u64).wrapping_add(nr_pages.wrapping_sub(i as u64)) as c_int,
+        MigrateOutcome::NotMigrated(n) => {
+            (n as u64).wrapping_add(nr_pages.wrapping_sub(i as u64)) as c_int
+        }
         MigrateOutcome::Failed(e) => e.to_errno(),
     }
 }
@@ -153,14 +161,15 @@ pub(crate) fn do_pages_move(
             }
 
             // Errors in the lookup or isolation are not fatal: they go to the status slot.
-            let ret = add_folio_for_migration(syms, mm, p, current_node, list, all);
-            if ret > 0 {
+            err = add_folio_for_migration(syms, mm, p, current_node, list, all);
+            if err > 0 {
+                // Queued for migration.
                 i += 1;
                 continue;
             }
 
             // Already on the target node (0): store the node, else the error.
-            err = match status.put(i, if ret != 0 { ret } else { current_node }) {
+            err = match status.put(i, if err != 0 { err } else { current_node }) {
                 Ok(()) => 0,
                 Err(e) => e.to_errno(),
             };

@@ -360,7 +360,10 @@ struct Target {
 /// # Safety
 ///
 /// `src` must be a folio being migrated and `private` the address of a live [`Target`].
-unsafe extern "C" fn alloc_target(src: *mut bindings::folio, private: c_ulong) -> *mut bindings::folio {
+unsafe extern "C" fn alloc_target(
+    src: *mut bindings::folio,
+    private: c_ulong,
+) -> *mut bindings::folio {
     // SAFETY: By the function's contract `private` points to a live `Target`, used only by this
     // thread (the migration core calls back synchronously).
     let target = unsafe { &*(private as *const Target) };

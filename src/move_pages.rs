@@ -15,6 +15,7 @@ use kernel::prelude::*;
 
 mod device;
 mod ffi;
+mod layout;
 mod migrate;
 mod mm_core;
 mod query;
@@ -41,6 +42,8 @@ impl kernel::InPlaceModule for MovePagesModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             _device <- {
+                layout::check()
+                    .inspect_err(|_| pr_err!("refusing to load: kernel ABI not as the bindings say\n"))?;
                 symbols::resolve()
                     .inspect_err(|_| pr_err!("refusing to load: kernel symbols unusable\n"))?;
                 device::Registration::register(c"move_pages", device::DEVICE_MODE)

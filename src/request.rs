@@ -3,10 +3,7 @@
 //! One `move_pages` request, whatever door it came through: `kernel_move_pages()`.
 
 use crate::{
-    migrate,
-    mm_core,
-    query,
-    symbols,
+    migrate, mm_core, query, symbols,
     user::{
         IntArray,
         PagesArray, //

@@ -27,11 +27,44 @@ pub(crate) type FreeFolioFn = unsafe extern "C" fn(dst: *mut bindings::folio, pr
 
 type KallsymsLookupNameFn = unsafe extern "C" fn(name: *const c_char) -> c_ulong;
 
-/// The resolved symbols, each with the C prototype it has in the 7.3 tree.
-pub(crate) struct Symbols {
+/// Declares [`Symbols`] and [`resolve_table`] from one list of `name: type => kind`.
+macro_rules! symbols {
+    ($($(#[doc = $doc:literal])* $(#[cfg($cfg:meta)])? $kind:ident $field:ident: $ty:ty,)*) => {
+        /// The resolved symbols, each with the C type it has in the 7.3 tree.
+        pub(crate) struct Symbols {
+            $($(#[doc = $doc])* $(#[cfg($cfg)])? pub(crate) $field: $ty,)*
+        }
+
+        /// Looks up every symbol, logging each one that fails, and builds the table if none did.
+        fn resolve_table(find: KallsymsLookupNameFn) -> Result<Symbols> {
+            let mut failed: Option<Error> = None;
+            $(
+                $(#[cfg($cfg)])?
+                let $field = lookup(find, kernel::c_str!(stringify!($field)), symbols!(@is_func $kind))
+                    .inspect_err(|e| {
+                        failed.get_or_insert(*e);
+                    });
+            )*
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            Ok(Symbols {
+                $($(#[cfg($cfg)])? $field: symbols!(@cast $kind, $ty, $field?),)*
+            })
+        }
+    };
+    (@is_func func) => { true };
+    (@is_func var) => { false };
+    // SAFETY: `lookup` verified that the address is the start of the kernel function of this
+    // name, and the field's type is that function's C type.
+    (@cast func, $ty:ty, $addr:expr) => { unsafe { core::mem::transmute::<usize, $ty>($addr) } };
+    (@cast var, $ty:ty, $addr:expr) => { $addr as $ty };
+}
+
+symbols! {
     /// `int migrate_pages(struct list_head *, new_folio_t, free_folio_t, unsigned long,
     /// enum migrate_mode, enum migrate_reason, unsigned int *)`.
-    pub(crate) migrate_pages: unsafe extern "C" fn(
+    func migrate_pages: unsafe extern "C" fn(
         from: *mut bindings::list_head,
         get_new_folio: Option<NewFolioFn>,
         put_new_folio: Option<FreeFolioFn>,
@@ -41,48 +74,48 @@ pub(crate) struct Symbols {
         ret_succeeded: *mut c_uint,
     ) -> c_int,
     /// `void putback_movable_pages(struct list_head *)`.
-    pub(crate) putback_movable_pages: unsafe extern "C" fn(l: *mut bindings::list_head),
+    func putback_movable_pages: unsafe extern "C" fn(l: *mut bindings::list_head),
     /// `bool folio_isolate_lru(struct folio *)`.
-    pub(crate) folio_isolate_lru: unsafe extern "C" fn(folio: *mut bindings::folio) -> bool,
+    func folio_isolate_lru: unsafe extern "C" fn(folio: *mut bindings::folio) -> bool,
     /// `bool folio_isolate_hugetlb(struct folio *, struct list_head *)`.
-    pub(crate) folio_isolate_hugetlb:
+    func folio_isolate_hugetlb:
         unsafe extern "C" fn(folio: *mut bindings::folio, list: *mut bindings::list_head) -> bool,
     /// `struct folio *folio_walk_start(struct folio_walk *, struct vm_area_struct *,
     /// unsigned long, folio_walk_flags_t)`.
-    pub(crate) folio_walk_start: unsafe extern "C" fn(
+    func folio_walk_start: unsafe extern "C" fn(
         fw: *mut FolioWalkRaw,
         vma: *mut bindings::vm_area_struct,
         addr: c_ulong,
         flags: c_int,
     ) -> *mut bindings::folio,
     /// `void vma_pgtable_walk_end(struct vm_area_struct *)`.
-    pub(crate) vma_pgtable_walk_end: unsafe extern "C" fn(vma: *mut bindings::vm_area_struct),
+    func vma_pgtable_walk_end: unsafe extern "C" fn(vma: *mut bindings::vm_area_struct),
+    /// `bool vma_migratable(struct vm_area_struct *)`.
+    func vma_migratable: unsafe extern "C" fn(vma: *mut bindings::vm_area_struct) -> bool,
     /// `void lru_cache_disable(void)`.
-    pub(crate) lru_cache_disable: unsafe extern "C" fn(),
+    func lru_cache_disable: unsafe extern "C" fn(),
     /// `atomic_t lru_disable_count`, decremented by the static inline `lru_cache_enable()`.
-    pub(crate) lru_disable_count: *mut bindings::atomic_t,
+    var lru_disable_count: *mut bindings::atomic_t,
+    /// `struct folio *alloc_migration_target(struct folio *, unsigned long)`, used for hugetlb
+    /// folios, whose pools and hstate rules it knows.
+    func alloc_migration_target: NewFolioFn,
     /// `struct task_struct *find_get_task_by_vpid(pid_t)`.
-    pub(crate) find_get_task_by_vpid:
+    func find_get_task_by_vpid:
         unsafe extern "C" fn(nr: bindings::pid_t) -> *mut bindings::task_struct,
     /// `bool ptrace_may_access(struct task_struct *, unsigned int)`.
-    pub(crate) ptrace_may_access:
+    func ptrace_may_access:
         unsafe extern "C" fn(task: *mut bindings::task_struct, mode: c_uint) -> bool,
     /// `nodemask_t cpuset_mems_allowed(struct task_struct *)`.
     #[cfg(CONFIG_CPUSETS)]
-    pub(crate) cpuset_mems_allowed:
+    func cpuset_mems_allowed:
         unsafe extern "C" fn(p: *mut bindings::task_struct) -> bindings::nodemask_t,
     /// `int security_task_movememory(struct task_struct *)`.
     #[cfg(CONFIG_SECURITY)]
-    pub(crate) security_task_movememory:
+    func security_task_movememory:
         unsafe extern "C" fn(p: *mut bindings::task_struct) -> c_int,
-    /// `struct folio *alloc_migration_target(struct folio *, unsigned long)`, used for hugetlb
-    /// folios, whose pools and hstate rules it knows.
-    pub(crate) alloc_migration_target: NewFolioFn,
-    /// `bool vma_migratable(struct vm_area_struct *)`.
-    pub(crate) vma_migratable: unsafe extern "C" fn(vma: *mut bindings::vm_area_struct) -> bool,
     /// `struct folio *huge_zero_folio`.
     #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
-    pub(crate) huge_zero_folio: *mut *mut bindings::folio,
+    var huge_zero_folio: *mut *mut bindings::folio,
 }
 
 // SAFETY: The table holds addresses of kernel functions and of kernel variables that are only
@@ -110,48 +143,19 @@ fn lookup(find: KallsymsLookupNameFn, name: &CStr, is_func: bool) -> Result<usiz
     // the first instruction of a symbol it has just found in the kernel's text.
     let ret = unsafe { ffi::mp_symbol_check(addr, name.as_char_ptr(), is_func) };
     let why = match ret {
-        0 => return Ok(addr as usize),
+        0 => return Ok(addr),
         r if r == -(bindings::ENOENT as c_int) => "not found by kallsyms",
         r if r == -(bindings::EFAULT as c_int) => "address is not the start of the symbol",
         r if r == -(bindings::EPERM as c_int) => "IBT: its ENDBR is sealed, no indirect call",
         r if r == -(bindings::EOPNOTSUPP as c_int) => "kCFI kernel: indirect call not checkable",
         _ => "unusable",
     };
-    pr_err!("cannot use kernel symbol {}: {}\n", name.to_str().unwrap_or("?"), why);
+    pr_err!(
+        "cannot use kernel symbol {}: {}\n",
+        name.to_str().unwrap_or("?"),
+        why
+    );
     Err(Error::from_errno(ret))
-}
-
-/// Resolves every symbol, logging each one that fails, and builds the table if none did.
-macro_rules! resolve_all {
-    ($find:expr, { $($(#[$m:meta])* $field:ident: $kind:ident,)* }) => {{
-        let mut failed: Option<Error> = None;
-        $(
-            $(#[$m])*
-            let $field = lookup(
-                $find,
-                kernel::c_str!(stringify!($field)),
-                resolve_all!(@is_func $kind),
-            )
-            .inspect_err(|e| {
-                failed.get_or_insert(*e);
-            });
-        )*
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(Symbols {
-                $(
-                    $(#[$m])*
-                    $field: resolve_all!(@cast $kind, $field?),
-                )*
-            }),
-        }
-    }};
-    (@is_func func) => { true };
-    (@is_func var) => { false };
-    // SAFETY: `lookup` verified that the address is the start of the kernel function of this
-    // name, and the field's type is that function's C type.
-    (@cast func, $addr:expr) => { unsafe { core::mem::transmute::<usize, _>($addr) } };
-    (@cast var, $addr:expr) => { $addr as *mut _ };
 }
 
 /// Resolves and verifies all symbols and publishes them for [`get`].
@@ -172,33 +176,17 @@ pub(crate) fn resolve() -> Result {
     // SAFETY: Only the address is checked here, nothing is called.
     let ret = unsafe { ffi::mp_symbol_check(addr, c"kallsyms_lookup_name".as_char_ptr(), true) };
     if ret != 0 {
-        pr_err!("kprobe address of kallsyms_lookup_name is not callable ({})\n", ret);
+        pr_err!(
+            "kprobe address of kallsyms_lookup_name is not callable ({})\n",
+            ret
+        );
         return Err(Error::from_errno(ret));
     }
     // SAFETY: `addr` was just verified to be the entry of `kallsyms_lookup_name`, whose C type is
     // `unsigned long kallsyms_lookup_name(const char *)`.
     let find = unsafe { core::mem::transmute::<usize, KallsymsLookupNameFn>(addr as usize) };
 
-    let symbols = resolve_all!(find, {
-        migrate_pages: func,
-        putback_movable_pages: func,
-        folio_isolate_lru: func,
-        folio_isolate_hugetlb: func,
-        folio_walk_start: func,
-        vma_pgtable_walk_end: func,
-        lru_cache_disable: func,
-        lru_disable_count: var,
-        find_get_task_by_vpid: func,
-        ptrace_may_access: func,
-        #[cfg(CONFIG_CPUSETS)]
-        cpuset_mems_allowed: func,
-        #[cfg(CONFIG_SECURITY)]
-        security_task_movememory: func,
-        alloc_migration_target: func,
-        vma_migratable: func,
-        #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
-        huge_zero_folio: var,
-    })?;
+    let symbols = resolve_table(find)?;
     // A reload of the module gets a fresh static, so this only fails if `resolve` runs twice.
     if !SYMBOLS.populate(symbols) {
         return Err(EBUSY);

@@ -53,7 +53,7 @@ impl MovePagesArgs {
     ///
     /// `size`, `ext_flags` and `reserved` must be exactly what this version knows: `-EINVAL`
     /// otherwise, so that a later version can give them meaning.
-    pub(crate) fn to_request(&self) -> Result<Request> {
+    pub(crate) fn to_request(self) -> Result<Request> {
         if self.size != ARGS_SIZE_VER0
             || self.ext_flags & !EXT_FLAGS_KNOWN != 0
             || self.reserved.iter().any(|r| *r != 0)
@@ -114,18 +114,30 @@ mod tests {
 
     #[test]
     fn reserved_and_unknown_ext_flags_are_einval() {
-        let args = MovePagesArgs { reserved: [0, 1], ..valid() };
+        let args = MovePagesArgs {
+            reserved: [0, 1],
+            ..valid()
+        };
         assert_eq!(args.to_request().err(), Some(EINVAL));
-        let args = MovePagesArgs { reserved: [1 << 63, 0], ..valid() };
+        let args = MovePagesArgs {
+            reserved: [1 << 63, 0],
+            ..valid()
+        };
         assert_eq!(args.to_request().err(), Some(EINVAL));
-        let args = MovePagesArgs { ext_flags: 1 << 31, ..valid() };
+        let args = MovePagesArgs {
+            ext_flags: 1 << 31,
+            ..valid()
+        };
         assert_eq!(args.to_request().err(), Some(EINVAL));
     }
 
     #[test]
     fn syscall_flags_are_left_to_the_request() {
         // Invalid MPOL flags are the request's -EINVAL, checked in the syscall's order.
-        let args = MovePagesArgs { flags: 0xff, ..valid() };
+        let args = MovePagesArgs {
+            flags: 0xff,
+            ..valid()
+        };
         assert!(args.to_request().is_ok());
     }
 

@@ -63,9 +63,9 @@ impl PagesArray {
         UserSlice::new(UserPtr::from_addr(addr), len)
             .reader()
             .read_slice(bytes)?;
-        for (slot, chunk) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+        for (i, slot) in out.iter_mut().enumerate() {
             let mut raw = [0u8; 8];
-            raw.copy_from_slice(chunk);
+            raw.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
             *slot = u64::from_ne_bytes(raw) as usize;
         }
         Ok(())
@@ -115,9 +115,11 @@ impl IntArray {
         let mut bytes = [0u8; 4 * STAT_CHUNK];
         let len = values.len() * 4;
         let bytes = bytes.get_mut(..len).ok_or(EINVAL)?;
-        for (chunk, v) in bytes.chunks_exact_mut(4).zip(values) {
-            chunk.copy_from_slice(&v.to_ne_bytes());
+        for (i, v) in values.iter().enumerate() {
+            bytes[i * 4..i * 4 + 4].copy_from_slice(&v.to_ne_bytes());
         }
-        UserSlice::new(self.ptr(first), len).writer().write_slice(bytes)
+        UserSlice::new(self.ptr(first), len)
+            .writer()
+            .write_slice(bytes)
     }
 }

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# move_pages: the move_pages(2) system call as a Rust kernel module.
+#
+#   make            set up the host, build (or reuse) the test kernel, build the module
+#   make run        ... and boot a two-node VM that moves a buffer through the module
+#   make test       every test: host checks, KUnit and selftests in the VM
+#
+# KDIR=/path/to/built/kernel builds the module against another kernel tree.
+# Kbuild reads ./Kbuild, not this file.
+
+BUILD := tools/build.sh
+
+.PHONY: all setup module guest run test clean
+
+all: module
+
+setup:
+	@$(BUILD) setup
+
+module: setup
+	@$(BUILD) module
+
+guest: module
+	@$(BUILD) guest
+
+run: guest
+	@$(BUILD) vm run 600; rc=$$?; cat build/vm-run/output.log; \
+	 echo "guest exit status: $$rc (kernel log: build/vm-run/console.log)"; exit $$rc
+
+test: setup
+	@tools/test.sh
+
+clean:
+	@rm -rf build
+	@$(MAKE) -s -C "$$($(BUILD) kdir)" M="$(CURDIR)" clean 2>/dev/null || true

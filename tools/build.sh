@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build steps behind the Makefile. Each prints what it does; all are
+# idempotent and reuse what is already built.
+#
+#   build.sh setup         host packages and tools (tools/setup-host.sh)
+#   build.sh kdir          print the kernel tree to build against (KDIR, or
+#                          the cached test kernel, built on first use)
+#   build.sh module        build move_pages.ko against KDIR
+#   build.sh guest         build the guest programs and the initramfs
+#   build.sh vm MODE [S]   boot the VM and run MODE (run|test), timeout S
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build
+export PATH="$HOME/.cargo/bin:$PATH"
+export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+
+say() { printf '[build] %s\n' "$*" >&2; }
+
+kdir() {
+	if [ -n "${KDIR:-}" ]; then
+		echo "$KDIR"
+	else
+		"$top/tools/kernel/build-kernel.sh" "${KFLAVOUR:-test}"
+	fi
+}
+
+ksrc() { # the kernel source tree of a build tree
+	if [ -e "$1/source" ]; then readlink -f "$1/source"; else echo "$1"; fi
+}
+
+cmd_setup() { "$top/tools/setup-host.sh"; }
+
+cmd_module() {
+	local k
+	k=$(kdir)
+	say "building move_pages.ko against $k"
+	make -s -C "$k" M="$top" LLVM= ${CLIPPY:+CLIPPY=1} modules
+}
+
+cmd_guest() {
+	local k s g cflags
+	k=$(kdir)
+	s=$(ksrc "$k")
+	g=$out/guest
+	mkdir -p "$g" "$out/initramfs/bin"
+	cflags=(-O2 -Wall -Wextra -static -D_GNU_SOURCE
+		-I"$top/include/uapi" -I"$s/tools/testing/selftests"
+		-I"$top/tools/testing/selftests/move_pages")
+	say "building guest programs"
+	gcc "${cflags[@]}" -o "$g/guest-exit" "$top/tools/vm/guest-exit.c"
+	gcc "${cflags[@]}" -o "$g/move_pages_demo" "$top/samples/move_pages_demo.c"
+	gcc "${cflags[@]}" -o "$g/basic_test" \
+		"$top/tools/testing/selftests/move_pages/basic_test.c"
+	cp "$top"/tools/testing/selftests/move_pages/*.sh "$top/tools/vm/demo.sh" "$g/"
+	cp "$top/move_pages.ko" "$g/"
+
+	say "building initramfs"
+	local root=$out/initramfs
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,guest}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$top/tools/vm/init" "$root/init"
+	chmod +x "$root/init"
+	cp -a "$g"/. "$root/guest/"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+}
+
+cmd_vm() {
+	local k mode=$1 limit=${2:-900}
+	k=$(kdir)
+	say "booting $k/arch/x86/boot/bzImage (mode $mode)"
+	"$top/tools/vm/run-vm.sh" "$k/arch/x86/boot/bzImage" "$out/initramfs.cpio.gz" \
+		"$mode" "$out/vm-$mode" "$limit"
+}
+
+cmd=${1:-}
+shift || true
+case $cmd in
+setup) cmd_setup ;;
+kdir) kdir ;;
+ksrc) ksrc "$(kdir)" ;;
+module) cmd_module ;;
+guest) cmd_guest ;;
+vm) cmd_vm "$@" ;;
+*) echo "usage: $0 setup|kdir|ksrc|module|guest|vm MODE [TIMEOUT]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers shared by the move_pages selftests: the native system call,
+ * the module's ioctl, and the guest's NUMA layout.
+ */
+#ifndef MP_UTIL_H
+#define MP_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/move_pages.h>
+
+#ifndef MPOL_MF_MOVE
+#define MPOL_MF_MOVE		(1 << 1)
+#define MPOL_MF_MOVE_ALL	(1 << 2)
+#endif
+
+/* move_pages(2) through the kernel's own entry point. */
+static inline long native_move_pages(int pid, unsigned long nr, void **pages,
+				     const int *nodes, int *status, int flags)
+{
+	return syscall(__NR_move_pages, pid, nr, pages, nodes, status, flags);
+}
+
+static inline int mp_dev_open(void)
+{
+	return open(MOVE_PAGES_DEVICE, O_RDWR | O_CLOEXEC);
+}
+
+/* move_pages(2) through /dev/move_pages: same arguments, same return value. */
+static inline long module_move_pages(int fd, int pid, unsigned long nr,
+				     void **pages, const int *nodes,
+				     int *status, int flags)
+{
+	struct move_pages_args args = {
+		.size = sizeof(args),
+		.flags = flags,
+		.pid = pid,
+		.nr_pages = nr,
+		.pages = (uintptr_t)pages,
+		.nodes = (uintptr_t)nodes,
+		.status = (uintptr_t)status,
+	};
+
+	return ioctl(fd, MOVE_PAGES_IOC_MOVE, &args);
+}
+
+/* Reads a sysfs file into buf, without the trailing newline. */
+static inline int read_sysfs(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+#endif /* MP_UTIL_H */

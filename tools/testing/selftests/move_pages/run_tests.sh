@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The `make test` job in the guest. Each program prints TAP; this runner adds
+# one line per program for its exit status (so a crash is a failure even when
+# it cut the program's own report short) and turns the module's KUnit results
+# from the kernel log into TAP lines. Exits with the number of failures.
+cd /guest || exit 1
+failures=0
+n=0
+
+report() { # name status
+	n=$((n + 1))
+	if [ "$2" -eq 0 ]; then
+		echo "ok $n program:$1"
+	else
+		echo "not ok $n program:$1 # exit status $2"
+		failures=$((failures + 1))
+	fi
+}
+
+run() { # name command...
+	name=$1
+	shift
+	echo "# === $name"
+	"$@"
+	report "$name" $?
+}
+
+run load_unload sh ./load_unload.sh
+
+# The rest needs the module loaded; its KUnit suites run at load.
+dmesg -c >/dev/null
+insmod ./move_pages.ko
+dmesg >/tmp/insmod.log
+echo "# === kunit"
+kunit_fail=0
+kunit_seen=0
+while read -r line; do
+	line=${line#\[*\] }
+	case "$line" in
+	"    ok "*|"    not ok "*)
+		kunit_seen=$((kunit_seen + 1))
+		n=$((n + 1))
+		case "$line" in
+		"    ok "*) echo "ok $n kunit:${line#    ok [0-9]* }" ;;
+		*) echo "not ok $n kunit:${line#    not ok [0-9]* }"
+		   kunit_fail=$((kunit_fail + 1)) ;;
+		esac
+		;;
+	esac
+done </tmp/insmod.log
+failures=$((failures + kunit_fail))
+report kunit_suites_ran $((kunit_seen == 0))
+
+run basic_test ./basic_test
+
+rmmod move_pages
+report final_rmmod $?
+echo "# guest failures: $failures"
+exit $failures

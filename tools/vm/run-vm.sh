@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test kernel with two NUMA nodes of 1.5 GiB and a memoryless third
+# node, run the guest job MODE, and exit with the guest's own exit status.
+#
+# Usage: run-vm.sh BZIMAGE INITRAMFS MODE OUTDIR [TIMEOUT_SECONDS]
+#
+# OUTDIR receives console.log (kernel log, ttyS0) and output.log (the job's
+# output, ttyS1). Exit status: the guest's, 124 on timeout, 125 when the guest
+# ended without reporting one (panic, reboot), 126 when the kernel log shows
+# a WARN, BUG, Oops, lockdep or KFENCE report.
+set -uo pipefail
+
+kernel=$1 initrd=$2 mode=$3 out=$4 limit=${5:-900}
+mkdir -p "$out"
+rm -f "$out/console.log" "$out/output.log"
+
+accel=tcg
+if [ "${MP_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then
+	accel=kvm
+fi
+
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
+	-accel "$accel" -cpu max -m 3G \
+	-smp 3,sockets=3,cores=1,threads=1 \
+	-object memory-backend-ram,id=m0,size=1536M \
+	-object memory-backend-ram,id=m1,size=1536M \
+	-numa node,nodeid=0,cpus=0,memdev=m0 \
+	-numa node,nodeid=1,cpus=1,memdev=m1 \
+	-numa node,nodeid=2,cpus=2 \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 oops=panic mp.mode=$mode ${MP_APPEND:-}" \
+	-nodefaults -display none -no-reboot \
+	-serial "file:$out/console.log" -serial "file:$out/output.log" \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+qemu_rc=$?
+
+if [ $qemu_rc -eq 124 ] || [ $qemu_rc -eq 137 ]; then
+	echo "run-vm: guest timed out after ${limit}s" >&2
+	rc=124
+elif [ $((qemu_rc & 1)) -eq 1 ]; then
+	rc=$((qemu_rc >> 1))
+else
+	echo "run-vm: guest ended without reporting a status (qemu exit $qemu_rc)" >&2
+	rc=125
+fi
+
+splat='WARNING:|BUG:|kernel BUG|Oops|Kernel panic|KFENCE:|INFO: trying to register non-static key|INFO: possible|DEBUG_LOCKS_WARN_ON|inconsistent lock state|suspicious RCU usage|circular locking|recursive locking|general protection fault|UBSAN:|list_(add|del) corruption|page dumped because|Call Trace:|refcount_t:|blocked for more than'
+if grep -Eq "$splat" "$out/console.log"; then
+	echo "run-vm: kernel log of the guest has a splat:" >&2
+	grep -En "$splat" "$out/console.log" | head -20 >&2
+	[ $rc -ne 0 ] || rc=126
+fi
+exit $rc
