@@ -33,4 +33,6 @@ test: setup
 
 clean:
 	@rm -rf build
-	@$(MAKE) -s -C "$$($(BUILD) kdir)" M="$(CURDIR)" clean 2>/dev/null || true
+	@find . \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name '*.rmeta' \) -delete
+	@rm -f modules.order Module.symvers

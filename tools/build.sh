@@ -71,8 +71,11 @@ cmd_guest() {
 cmd_vm() {
 	local k mode=$1 limit=${2:-900}
 	k=$(kdir)
-	say "booting $k/arch/x86/boot/bzImage (mode $mode)"
-	"$top/tools/vm/run-vm.sh" "$k/arch/x86/boot/bzImage" "$out/initramfs.cpio.gz" \
+	local accel
+	accel=${MP_ACCEL:-$("$top/tools/vm/probe-kvm.sh" "$k/arch/x86/boot/bzImage" \
+		"$out/initramfs.cpio.gz")}
+	say "booting $k/arch/x86/boot/bzImage (mode $mode, $accel)"
+	MP_ACCEL=$accel "$top/tools/vm/run-vm.sh" "$k/arch/x86/boot/bzImage" "$out/initramfs.cpio.gz" \
 		"$mode" "$out/vm-$mode" "$limit"
 }
 

@@ -73,7 +73,13 @@ if [ ! -f "$out/.built" ]; then
 		touch "$out/.configured"
 	fi
 	say "building $flavour kernel (-j$jobs), this takes a while the first time"
-	make -s -C "$src" O="$out" LLVM= -j"$jobs" bzImage modules >&2
+	if ! make -s -C "$src" O="$out" LLVM= -j"$jobs" bzImage modules >&2; then
+		# A parallel build has been seen to fail once on a truncated
+		# rust/host/libsyn.rlib; a second pass is cheap and settles it.
+		say "build failed; retrying once"
+		rm -f "$out/rust/host/"*.rlib
+		make -s -C "$src" O="$out" LLVM= -j"$jobs" bzImage modules >&2
+	fi
 	touch "$out/.built"
 fi
 echo "$out"

@@ -16,13 +16,11 @@ kernel=$1 initrd=$2 mode=$3 out=$4 limit=${5:-900}
 mkdir -p "$out"
 rm -f "$out/console.log" "$out/output.log"
 
-accel=tcg
-if [ "${MP_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then
-	accel=kvm
-fi
+# TCG unless told otherwise (tools/vm/probe-kvm.sh decides whether KVM works).
+accel=${MP_ACCEL:-tcg}
 
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	-accel "$accel" -cpu max -m 3G \
+	-accel "$accel" -cpu "$([ "$accel" = kvm ] && echo host || echo max)" -m 3G \
 	-smp 3,sockets=3,cores=1,threads=1 \
 	-object memory-backend-ram,id=m0,size=1536M \
 	-object memory-backend-ram,id=m1,size=1536M \
