@@ -20,7 +20,7 @@
 
 #include <linux/move_pages.h>
 
-#define MPOL_MF_MOVE	(1 << 1)
+#define MPOL_MF_MOVE	0x2	/* numaif.h */
 #define MAX_NODES	64
 
 static long move_pages_ioctl(int fd, unsigned long nr, void **pages,
@@ -39,7 +39,7 @@ static long move_pages_ioctl(int fd, unsigned long nr, void **pages,
 }
 
 /* Prints how many pages are on each node, and how many report an error. */
-static void histogram(const char *when, const int *status, unsigned long nr)
+static void print_histogram(const char *when, const int *status, unsigned long nr)
 {
 	unsigned long per_node[MAX_NODES] = { 0 }, errors = 0;
 
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 		perror("query");
 		return 1;
 	}
-	histogram("before", status, nr);
+	print_histogram("before", status, nr);
 
 	ret = move_pages_ioctl(fd, nr, pages, nodes, status);
 	if (ret < 0) {
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 		perror("query");
 		return 1;
 	}
-	histogram("after", status, nr);
+	print_histogram("after", status, nr);
 
 	for (unsigned long i = 0; i < nr; i++) {
 		moved += status[i] == target;

@@ -53,7 +53,7 @@ st=$?
 cat "$out/rustfmt.log"
 result $st "rustfmt --check"
 
-cfiles=$(git ls-files '*.c' '*.h')
+cfiles=$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 "$ksrc/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $cfiles >"$out/checkpatch.log" 2>&1
 st=$?

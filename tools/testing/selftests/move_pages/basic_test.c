@@ -130,7 +130,7 @@ TEST(device_query_like_native)
 	ASSERT_LE(0, fd);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;			/* present */
-	(void)*(volatile char *)(p + psz);	/* zero page */
+	(void)__atomic_load_n(p + psz, __ATOMIC_RELAXED);	/* zero page */
 	munmap(p + 3 * psz, psz);	/* unmapped */
 	for (i = 0; i < 4; i++)
 		pages[i] = p + i * psz;

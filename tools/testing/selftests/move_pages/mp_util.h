@@ -18,8 +18,8 @@
 #include <linux/move_pages.h>
 
 #ifndef MPOL_MF_MOVE
-#define MPOL_MF_MOVE		(1 << 1)
-#define MPOL_MF_MOVE_ALL	(1 << 2)
+#define MPOL_MF_MOVE		0x2	/* numaif.h */
+#define MPOL_MF_MOVE_ALL	0x4
 #endif
 
 /* move_pages(2) through the kernel's own entry point. */
