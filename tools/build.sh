@@ -54,6 +54,9 @@ cmd_guest() {
 	gcc "${cflags[@]}" -o "$g/move_pages_demo" "$top/samples/move_pages_demo.c"
 	gcc "${cflags[@]}" -o "$g/basic_test" \
 		"$top/tools/testing/selftests/move_pages/basic_test.c"
+	local st=$top/tools/testing/selftests/move_pages
+	gcc "${cflags[@]}" -Wno-override-init -o "$g/diff_test" "$st/diff_test.c" "$st/diff.c"
+	gcc "${cflags[@]}" -m32 -Wno-override-init -o "$g/diff_test32" "$st/diff_test.c" "$st/diff.c"
 	cp "$top"/tools/testing/selftests/move_pages/*.sh "$top/tools/vm/demo.sh" "$g/"
 	cp "$top/move_pages.ko" "$g/"
 

@@ -54,6 +54,8 @@ failures=$((failures + kunit_fail))
 report kunit_suites_ran $((kunit_seen == 0))
 
 run basic_test ./basic_test
+run diff_test ./diff_test
+run diff_test32 ./diff_test32
 
 rmmod move_pages
 report final_rmmod $?

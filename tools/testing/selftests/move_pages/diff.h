@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differential testing of /dev/move_pages against the native move_pages(2).
+ *
+ * A scenario (struct mp_spec) describes a world -- the pages a process has,
+ * what kind each is and which node it starts on -- and one move_pages call
+ * on it. The engine builds the world twice, each time in fresh processes,
+ * and makes the call once through the native system call and once through
+ * the module's ioctl. It then compares the return value, errno, every status
+ * slot, the node every page ends on, and that every page's contents are
+ * intact. Nothing is expected by hand: the native run is the oracle.
+ */
+#ifndef MP_DIFF_H
+#define MP_DIFF_H
+
+#include <stddef.h>
+
+#define MP_MAX_SLOTS	1100
+#define MP_THP_PAGES	512	/* 4 KiB pages in a 2 MiB THP or hugetlb page */
+
+enum mp_kind {
+	K_ANON,		/* private anonymous page, written */
+	K_UNTOUCHED,	/* mapped, never touched: nothing there */
+	K_ZERO,		/* read-faulted only: the shared zero page */
+	K_UNMAPPED,	/* a hole in the address space */
+	K_KERNEL,	/* a kernel (or, for a 32-bit caller, unmappable) address */
+	K_NULL,		/* address 0 */
+	K_MISALIGNED,	/* inside a written anonymous page, not at its start */
+	K_DUP,		/* the same address as the previous slot */
+	K_THP,		/* subpage idx of an anonymous THP */
+	K_HUGETLB,	/* subpage idx of a 2 MiB hugetlb page */
+	K_MEMFD_SHARED,	/* page idx of a memfd, MAP_SHARED, written */
+	K_MEMFD_PRIVATE,	/* page idx of a memfd, read through MAP_PRIVATE */
+	K_SYSV_SHM,	/* page idx of a SysV shared memory segment */
+	K_FORK_SHARED,	/* anonymous page also mapped by a forked child */
+	K_MLOCKED,	/* mlocked anonymous page */
+	K_KSM,		/* KSM-merged anonymous page */
+	K_NR_KINDS,
+};
+
+struct mp_slot {
+	unsigned char kind;	/* enum mp_kind */
+	signed char init;	/* node the page starts on */
+	short idx;		/* page index inside a THP, hugetlb page or file */
+	int node;		/* target node passed to move_pages */
+};
+
+enum mp_target {
+	T_SELF,		/* pid 0 */
+	T_SELF_PID,	/* the caller's own pid */
+	T_OTHER,	/* another process owns the world */
+	T_NONEXISTENT,	/* a pid nobody has */
+};
+
+enum mp_fault {
+	F_NONE,
+	F_PAGES_NULL,		/* pages == NULL */
+	F_PAGES_PARTIAL,	/* pages[fault_at] starts an unmapped page */
+	F_NODES_PARTIAL,	/* nodes[fault_at] starts an unmapped page */
+	F_STATUS_PARTIAL,	/* status[fault_at] starts an unmapped page */
+	F_STATUS_RO,		/* status is read-only */
+	F_NODES_NULL_QUERY,	/* query mode (nodes == NULL) */
+};
+
+#define MP_ROOT		0
+#define MP_USER1	1000
+#define MP_USER2	1001
+
+struct mp_spec {
+	const char *name;
+	int nr;				/* number of slots */
+	const struct mp_slot *slots;
+	int (*build)(struct mp_slot *slots);	/* or: fills slots, returns nr */
+	int flags;			/* MPOL_MF_* as passed */
+	int query;			/* nodes == NULL */
+	enum mp_target target;
+	int caller_uid, owner_uid;
+	int cpuset_node0;		/* the owner is confined to node 0 */
+	enum mp_fault fault;
+	int fault_at;
+	int nr_override;		/* pass this nr_pages instead (-1: none) */
+	/*
+	 * Outcomes that may legitimately differ between two runs: -EBUSY in a
+	 * status slot (a transient reference, e.g. from the LRU caches or a
+	 * concurrent fault) and, with it, the count of pages not migrated.
+	 */
+	int may_vary;
+};
+
+/* Outcome of one comparison. */
+enum { MP_SAME = 0, MP_DIFFERENT = 1, MP_SKIPPED = 2 };
+
+/*
+ * Run @spec natively and through the module (fd of /dev/move_pages), compare.
+ * On MP_DIFFERENT or MP_SKIPPED, @why says what.
+ */
+int mp_diff(const struct mp_spec *spec, char *why, size_t len);
+
+/* Environment: hugetlb pools on both nodes, KSM, the node-0 cpuset. */
+void mp_diff_setup_guest(void);
+
+#endif /* MP_DIFF_H */
