@@ -73,7 +73,9 @@ if ! $build guest >"$out/guest-build.log" 2>&1; then
 	result 1 "guest programs and initramfs build"
 	finish
 fi
-$build vm test 1500
+# MP_SEED=N (and MP_CASES=N) reproduce a random differential run.
+MP_APPEND="${MP_SEED:+mp.seed=$MP_SEED} ${MP_CASES:+mp.cases=$MP_CASES}" \
+	$build vm test 1500
 vm=$?
 log=$out/vm-test/output.log
 cat "$log" 2>/dev/null

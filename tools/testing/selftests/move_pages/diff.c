@@ -47,6 +47,7 @@
 #define SENTINEL	(INT_MIN + 7)
 #define HUGE_SZ		(2UL << 20)
 #define CPUSET_DIR	"/sys/fs/cgroup/mp_node0"
+#define UNMAPPED_BASE	0x100000UL
 
 enum path { NATIVE, MODULE };
 
@@ -168,7 +169,7 @@ static int build_world(struct world *w, struct run_result *res)
 		int k = w->slots[i].kind;
 
 		nanon += k == K_ANON || k == K_UNTOUCHED || k == K_ZERO ||
-			 k == K_MISALIGNED || k == K_MLOCKED || k == K_UNMAPPED;
+			 k == K_MISALIGNED || k == K_MLOCKED;
 	}
 	w->anon_len = nanon * psz;
 	if (nanon && !(w->anon = map_anon(w->anon_len, 0)))
@@ -248,8 +249,12 @@ static int build_world(struct world *w, struct run_result *res)
 			(void)__atomic_load_n((char *)addr, __ATOMIC_RELAXED);
 			break;
 		case K_UNMAPPED:
-			addr = (uintptr_t)(w->anon + anon++ * psz);
-			munmap((void *)addr, psz);
+			/*
+			 * Below the program's text, where mmap() without
+			 * MAP_FIXED never places anything: a hole that stays
+			 * a hole while the run maps its arrays.
+			 */
+			addr = UNMAPPED_BASE + (uintptr_t)i * psz;
 			break;
 		case K_KERNEL:
 			addr = sizeof(void *) == 8 ? (uintptr_t)0xffff888000000000ULL
