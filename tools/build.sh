@@ -58,6 +58,11 @@ cmd_guest() {
 	gcc "${cflags[@]}" -Wno-override-init -o "$g/diff_test" "$st/diff_test.c" "$st/diff.c"
 	gcc "${cflags[@]}" -m32 -Wno-override-init -o "$g/diff_test32" "$st/diff_test.c" "$st/diff.c"
 	gcc "${cflags[@]}" -o "$g/diff_random" "$st/diff_random.c" "$st/diff.c"
+	say "building the Rust library's guest test"
+	(cd "$top/tools/move-pages" &&
+	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
+		--example rust_diff --target x86_64-unknown-linux-gnu)
+	cp "$top/tools/move-pages/target/x86_64-unknown-linux-gnu/release/examples/rust_diff" "$g/"
 	cp "$top"/tools/testing/selftests/move_pages/*.sh "$top/tools/vm/demo.sh" "$g/"
 	cp "$top/move_pages.ko" "$g/"
 

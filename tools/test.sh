@@ -60,6 +60,11 @@ st=$?
 cat "$out/checkpatch.log"
 result $st "checkpatch --strict on C sources"
 
+(cd tools/move-pages && cargo test -q) >"$out/cargo-test.log" 2>&1
+st=$?
+cat "$out/cargo-test.log"
+result $st "cargo test (tools/move-pages)"
+
 bash -n tools/vm/init tools/vm/*.sh tools/*.sh tools/testing/selftests/move_pages/*.sh
 result $? "shell scripts parse"
 

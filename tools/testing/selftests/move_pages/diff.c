@@ -172,14 +172,13 @@ static int build_world(struct world *w, struct run_result *res)
 			 k == K_MISALIGNED || k == K_MLOCKED;
 	}
 	w->anon_len = nanon * psz;
-	if (nanon && !(w->anon = map_anon(w->anon_len, 0)))
-		goto oom;
-	if (nforked && !(w->forked = map_anon(nforked * psz, 0)))
-		goto oom;
-	if (nksm && !(w->ksm = map_anon(2 * nksm * psz, 0)))
-		goto oom;
+	w->anon = nanon ? map_anon(w->anon_len, 0) : NULL;
+	w->forked = nforked ? map_anon(nforked * psz, 0) : NULL;
+	w->ksm = nksm ? map_anon(2 * nksm * psz, 0) : NULL;
 	nthp = count_kind(w, K_THP);
-	if (nthp && !(w->thp = map_thp()))
+	w->thp = nthp ? map_thp() : NULL;
+	if ((nanon && !w->anon) || (nforked && !w->forked) ||
+	    (nksm && !w->ksm) || (nthp && !w->thp))
 		goto oom;
 	if (count_kind(w, K_HUGETLB)) {
 		w->hugetlb = map_anon(HUGE_SZ, MAP_HUGETLB);
@@ -643,7 +642,9 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 		w.nr = spec->build(w.slots);
 	} else {
 		w.nr = spec->nr;
-		memcpy(w.slots, spec->slots, sizeof(w.slots[0]) * spec->nr);
+		while (!spec->nr && spec->slots[w.nr].kind != K_END)
+			w.nr++;
+		memcpy(w.slots, spec->slots, sizeof(w.slots[0]) * w.nr);
 	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -36,6 +36,7 @@ enum mp_kind {
 	K_MLOCKED,	/* mlocked anonymous page */
 	K_KSM,		/* KSM-merged anonymous page */
 	K_NR_KINDS,
+	K_END = 0xff,	/* ends a slot list given without nr */
 };
 
 struct mp_slot {
@@ -68,7 +69,7 @@ enum mp_fault {
 
 struct mp_spec {
 	const char *name;
-	int nr;				/* number of slots */
+	int nr;				/* number of slots, or 0: up to K_END */
 	const struct mp_slot *slots;
 	int (*build)(struct mp_slot *slots);	/* or: fills slots, returns nr */
 	int flags;			/* MPOL_MF_* as passed */

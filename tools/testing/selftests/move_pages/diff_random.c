@@ -98,8 +98,9 @@ static void random_spec(struct mp_spec *s, struct mp_slot *slots)
 
 static void print_spec(const struct mp_spec *s)
 {
-	printf("#   nr %d flags %#x query %d target %d uids %d/%d cpuset %d fault %d@%d nr_override %d\n",
-	       s->nr, s->flags, s->query, s->target, s->caller_uid, s->owner_uid,
+	printf("#   nr %d flags %#x query %d target %d uids %d/%d", s->nr, s->flags,
+	       s->query, s->target, s->caller_uid, s->owner_uid);
+	printf(" cpuset %d fault %d@%d nr_override %d\n",
 	       s->cpuset_node0, s->fault, s->fault_at, s->nr_override);
 	printf("#   slots (kind:idx:init->node):");
 	for (int i = 0; i < s->nr; i++)
@@ -111,7 +112,7 @@ static void print_spec(const struct mp_spec *s)
 int main(int argc, char **argv)
 {
 	static struct mp_slot slots[MP_MAX_SLOTS];
-	int cases = argc > 1 ? atoi(argv[1]) : 1000;
+	int cases = 1000;
 	unsigned long long seed = argc > 2 ? strtoull(argv[2], NULL, 0)
 					   : (unsigned long long)time(NULL);
 	int blocks = (cases + BLOCK - 1) / BLOCK, failed_blocks = 0;
@@ -119,6 +120,8 @@ int main(int argc, char **argv)
 	struct mp_spec spec;
 	char why[256];
 
+	if (argc > 1)
+		cases = atoi(argv[1]);
 	mp_diff_setup_guest();
 	printf("TAP version 13\n1..%d\n# seed %llu, %d cases\n", blocks, seed, cases);
 	for (int b = 0; b < blocks; b++) {

@@ -19,20 +19,10 @@
 
 #define S(k, from, to)		{ .kind = (k), .init = (from), .node = (to) }
 #define SI(k, i, from, to)	{ .kind = (k), .idx = (i), .init = (from), .node = (to) }
-#define SLOTS(...)							\
-	.slots = (const struct mp_slot[]){ __VA_ARGS__ },		\
-	.nr = sizeof((const struct mp_slot[]){ __VA_ARGS__ }) /	\
-	      sizeof(struct mp_slot)
+#define SLOTS(...)	.slots = ((const struct mp_slot[]){ __VA_ARGS__, { .kind = K_END } })
 
-#define DIFF(test_name, ...)						\
-TEST(test_name)								\
-{									\
-	struct mp_spec spec = {						\
-		.name = #test_name, .flags = MPOL_MF_MOVE,		\
-		.nr_override = -1, __VA_ARGS__				\
-	};								\
-	check(_metadata, &spec);					\
-}
+/* Every scenario moves with MPOL_MF_MOVE and the real nr_pages unless it says otherwise. */
+#define DEFAULTS	.flags = MPOL_MF_MOVE, .nr_override = -1
 
 static void check(struct __test_metadata *_metadata, const struct mp_spec *spec)
 {
@@ -42,10 +32,10 @@ static void check(struct __test_metadata *_metadata, const struct mp_spec *spec)
 	if (r == MP_SKIPPED)
 		SKIP(return, "%s", why);
 	EXPECT_EQ(MP_SAME, r) {
-		TH_LOG("%s: %s", spec->name, why);
+		TH_LOG("%s", why);
 	}
 	if (r == MP_SAME)
-		ksft_print_msg("%s: both %s\n", spec->name, why);
+		ksft_print_msg("native = module: %s\n", why);
 }
 
 static __attribute__((constructor)) void setup_guest(void)
@@ -95,104 +85,359 @@ static int anon_40(struct mp_slot *s)
 	return 40;
 }
 
+FIXTURE(diff) {};
+
+FIXTURE_SETUP(diff) {}
+
+FIXTURE_TEARDOWN(diff) {}
+
+FIXTURE_VARIANT(diff) {
+	struct mp_spec spec;
+};
+
 /* Anonymous pages. */
-DIFF(anon_one_page, SLOTS(S(K_ANON, 0, 1)))
-DIFF(anon_64_pages, .build = anon_64_to_1)
-DIFF(anon_already_on_target, SLOTS(S(K_ANON, 1, 1), S(K_ANON, 1, 1), S(K_ANON, 1, 1)))
-DIFF(anon_some_already_on_target,
-     SLOTS(S(K_ANON, 0, 1), S(K_ANON, 1, 1), S(K_ANON, 0, 1), S(K_ANON, 1, 1)))
-DIFF(anon_to_node0, SLOTS(S(K_ANON, 1, 0), S(K_ANON, 1, 0), S(K_ANON, 0, 0)))
-DIFF(anon_interleaved_targets, .build = anon_32_alternating)
-DIFF(anon_runs_of_targets,
-     SLOTS(S(K_ANON, 0, 1), S(K_ANON, 0, 1), S(K_ANON, 1, 0), S(K_ANON, 1, 0),
-	   S(K_ANON, 0, 1), S(K_ANON, 1, 1), S(K_ANON, 1, 0)))
-DIFF(anon_flags_zero, .flags = 0, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 0, 1)))
-DIFF(anon_move_all_private, .flags = MPOL_MF_MOVE_ALL, SLOTS(S(K_ANON, 0, 1)))
-DIFF(anon_mlocked, SLOTS(S(K_MLOCKED, 0, 1), S(K_MLOCKED, 1, 0)))
+FIXTURE_VARIANT_ADD(diff, anon_one_page) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, anon_64_pages) {
+	.spec = { DEFAULTS, .build = anon_64_to_1 },
+};
+
+FIXTURE_VARIANT_ADD(diff, anon_already_on_target) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 1, 1), S(K_ANON, 1, 1), S(K_ANON, 1, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, anon_some_already_on_target) {
+	.spec = {
+		DEFAULTS,
+		SLOTS(S(K_ANON, 0, 1), S(K_ANON, 1, 1), S(K_ANON, 0, 1), S(K_ANON, 1, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, anon_to_node0) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 1, 0), S(K_ANON, 1, 0), S(K_ANON, 0, 0)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, anon_interleaved_targets) {
+	.spec = { DEFAULTS, .build = anon_32_alternating },
+};
+
+FIXTURE_VARIANT_ADD(diff, anon_runs_of_targets) {
+	.spec = {
+		DEFAULTS,
+		SLOTS(S(K_ANON, 0, 1), S(K_ANON, 0, 1), S(K_ANON, 1, 0), S(K_ANON, 1, 0),
+		      S(K_ANON, 0, 1), S(K_ANON, 1, 1), S(K_ANON, 1, 0)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, anon_flags_zero) {
+	.spec = { DEFAULTS, .flags = 0, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, anon_move_all_private) {
+	.spec = { DEFAULTS, .flags = MPOL_MF_MOVE_ALL, SLOTS(S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, anon_mlocked) {
+	.spec = { DEFAULTS, SLOTS(S(K_MLOCKED, 0, 1), S(K_MLOCKED, 1, 0)) },
+};
 
 /* Addresses with nothing to move. */
-DIFF(never_touched_page, SLOTS(S(K_UNTOUCHED, 0, 1), S(K_ANON, 0, 1)))
-DIFF(zero_page, SLOTS(S(K_ZERO, 0, 1), S(K_ANON, 0, 1)))
-DIFF(unmapped_address, SLOTS(S(K_ANON, 0, 1), S(K_UNMAPPED, 0, 1), S(K_ANON, 0, 1)))
-DIFF(kernel_address, SLOTS(S(K_KERNEL, 0, 1), S(K_ANON, 0, 1)))
-DIFF(null_address, SLOTS(S(K_NULL, 0, 1), S(K_ANON, 0, 1)))
-DIFF(misaligned_address, SLOTS(S(K_MISALIGNED, 0, 1), S(K_ANON, 0, 1)))
-DIFF(duplicate_address_same_target, SLOTS(S(K_ANON, 0, 1), S(K_DUP, 0, 1), S(K_ANON, 0, 1)))
-DIFF(duplicate_address_other_target, SLOTS(S(K_ANON, 0, 1), S(K_DUP, 0, 0)))
+FIXTURE_VARIANT_ADD(diff, never_touched_page) {
+	.spec = { DEFAULTS, SLOTS(S(K_UNTOUCHED, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, zero_page) {
+	.spec = { DEFAULTS, SLOTS(S(K_ZERO, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, unmapped_address) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 0, 1), S(K_UNMAPPED, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, kernel_address) {
+	.spec = { DEFAULTS, SLOTS(S(K_KERNEL, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, null_address) {
+	.spec = { DEFAULTS, SLOTS(S(K_NULL, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, misaligned_address) {
+	.spec = { DEFAULTS, SLOTS(S(K_MISALIGNED, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, duplicate_address_same_target) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 0, 1), S(K_DUP, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, duplicate_address_other_target) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 0, 1), S(K_DUP, 0, 0)) },
+};
 
 /* Large pages. */
-DIFF(thp_head, SLOTS(SI(K_THP, 0, 0, 1)))
-DIFF(thp_tail, SLOTS(SI(K_THP, 100, 0, 1)))
-DIFF(thp_partial_range, .build = thp_ten)
-DIFF(thp_whole_range, .build = thp_whole)
-DIFF(thp_subpages_to_both_nodes, SLOTS(SI(K_THP, 0, 0, 1), SI(K_THP, 1, 0, 0), SI(K_THP, 2, 0, 1)))
-DIFF(hugetlb_head, SLOTS(SI(K_HUGETLB, 0, 0, 1)))
-DIFF(hugetlb_tail, SLOTS(SI(K_HUGETLB, 7, 0, 1), S(K_ANON, 0, 1)))
-DIFF(hugetlb_already_on_target, SLOTS(SI(K_HUGETLB, 0, 1, 1)))
+FIXTURE_VARIANT_ADD(diff, thp_head) {
+	.spec = { DEFAULTS, SLOTS(SI(K_THP, 0, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, thp_tail) {
+	.spec = { DEFAULTS, SLOTS(SI(K_THP, 100, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, thp_partial_range) {
+	.spec = { DEFAULTS, .build = thp_ten },
+};
+
+FIXTURE_VARIANT_ADD(diff, thp_whole_range) {
+	.spec = { DEFAULTS, .build = thp_whole },
+};
+
+FIXTURE_VARIANT_ADD(diff, thp_subpages_to_both_nodes) {
+	.spec = { DEFAULTS, SLOTS(SI(K_THP, 0, 0, 1), SI(K_THP, 1, 0, 0), SI(K_THP, 2, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, hugetlb_head) {
+	.spec = { DEFAULTS, SLOTS(SI(K_HUGETLB, 0, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, hugetlb_tail) {
+	.spec = { DEFAULTS, SLOTS(SI(K_HUGETLB, 7, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, hugetlb_already_on_target) {
+	.spec = { DEFAULTS, SLOTS(SI(K_HUGETLB, 0, 1, 1)) },
+};
 
 /* File and shared memory. */
-DIFF(memfd_shared, SLOTS(SI(K_MEMFD_SHARED, 0, 0, 1), SI(K_MEMFD_SHARED, 1, 0, 1)))
-DIFF(memfd_private_read, SLOTS(SI(K_MEMFD_PRIVATE, 0, 0, 1), SI(K_MEMFD_PRIVATE, 1, 1, 0)))
-DIFF(sysv_shm, SLOTS(SI(K_SYSV_SHM, 0, 0, 1), SI(K_SYSV_SHM, 1, 0, 1)))
-DIFF(fork_shared_without_move_all, SLOTS(S(K_FORK_SHARED, 0, 1), S(K_ANON, 0, 1)))
-DIFF(fork_shared_move_all_root, .flags = MPOL_MF_MOVE_ALL,
-     SLOTS(S(K_FORK_SHARED, 0, 1), S(K_ANON, 0, 1)))
-DIFF(fork_shared_move_all_unprivileged, .flags = MPOL_MF_MOVE_ALL, .caller_uid = MP_USER1,
-     SLOTS(S(K_FORK_SHARED, 0, 1)))
-DIFF(fork_shared_unprivileged, .caller_uid = MP_USER1, SLOTS(S(K_FORK_SHARED, 0, 1)))
-DIFF(ksm_merged, SLOTS(S(K_KSM, 0, 1), S(K_ANON, 0, 1)))
+FIXTURE_VARIANT_ADD(diff, memfd_shared) {
+	.spec = { DEFAULTS, SLOTS(SI(K_MEMFD_SHARED, 0, 0, 1), SI(K_MEMFD_SHARED, 1, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, memfd_private_read) {
+	.spec = { DEFAULTS, SLOTS(SI(K_MEMFD_PRIVATE, 0, 0, 1), SI(K_MEMFD_PRIVATE, 1, 1, 0)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, sysv_shm) {
+	.spec = { DEFAULTS, SLOTS(SI(K_SYSV_SHM, 0, 0, 1), SI(K_SYSV_SHM, 1, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, fork_shared_without_move_all) {
+	.spec = { DEFAULTS, SLOTS(S(K_FORK_SHARED, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, fork_shared_move_all_root) {
+	.spec = {
+		DEFAULTS,
+		.flags = MPOL_MF_MOVE_ALL,
+		SLOTS(S(K_FORK_SHARED, 0, 1), S(K_ANON, 0, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, fork_shared_move_all_unprivileged) {
+	.spec = {
+		DEFAULTS,
+		.flags = MPOL_MF_MOVE_ALL,
+		.caller_uid = MP_USER1,
+		SLOTS(S(K_FORK_SHARED, 0, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, fork_shared_unprivileged) {
+	.spec = { DEFAULTS, .caller_uid = MP_USER1, SLOTS(S(K_FORK_SHARED, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, ksm_merged) {
+	.spec = { DEFAULTS, SLOTS(S(K_KSM, 0, 1), S(K_ANON, 0, 1)) },
+};
 
 /* Whose pages. */
-DIFF(unprivileged_own_pages, .caller_uid = MP_USER1, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 1, 0)))
-DIFF(self_by_pid, .target = T_SELF_PID, SLOTS(S(K_ANON, 0, 1)))
-DIFF(other_process_root, .target = T_OTHER, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 1, 0)))
-DIFF(other_process_same_user, .target = T_OTHER, .caller_uid = MP_USER1,
-     .owner_uid = MP_USER1, SLOTS(S(K_ANON, 0, 1)))
-DIFF(other_process_other_user, .target = T_OTHER, .caller_uid = MP_USER1,
-     .owner_uid = MP_USER2, SLOTS(S(K_ANON, 0, 1)))
-DIFF(other_process_move_all_root, .target = T_OTHER, .flags = MPOL_MF_MOVE_ALL,
-     SLOTS(S(K_FORK_SHARED, 0, 1)))
-DIFF(nonexistent_pid, .target = T_NONEXISTENT, SLOTS(S(K_ANON, 0, 1)))
+FIXTURE_VARIANT_ADD(diff, unprivileged_own_pages) {
+	.spec = { DEFAULTS, .caller_uid = MP_USER1, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 1, 0)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, self_by_pid) {
+	.spec = { DEFAULTS, .target = T_SELF_PID, SLOTS(S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, other_process_root) {
+	.spec = { DEFAULTS, .target = T_OTHER, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 1, 0)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, other_process_same_user) {
+	.spec = {
+		DEFAULTS,
+		.target = T_OTHER,
+		.caller_uid = MP_USER1,
+		.owner_uid = MP_USER1,
+		SLOTS(S(K_ANON, 0, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, other_process_other_user) {
+	.spec = {
+		DEFAULTS,
+		.target = T_OTHER,
+		.caller_uid = MP_USER1,
+		.owner_uid = MP_USER2,
+		SLOTS(S(K_ANON, 0, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, other_process_move_all_root) {
+	.spec = {
+		DEFAULTS,
+		.target = T_OTHER,
+		.flags = MPOL_MF_MOVE_ALL,
+		SLOTS(S(K_FORK_SHARED, 0, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, nonexistent_pid) {
+	.spec = { DEFAULTS, .target = T_NONEXISTENT, SLOTS(S(K_ANON, 0, 1)) },
+};
 
 /* Nodes. */
-DIFF(node_negative, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 0, -1)))
-DIFF(node_max_numnodes, SLOTS(S(K_ANON, 0, 64)))
-DIFF(node_int_max, SLOTS(S(K_ANON, 0, INT_MAX)))
-DIFF(node_memoryless, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 0, 2), S(K_ANON, 0, 1)))
-DIFF(node_invalid_first, SLOTS(S(K_ANON, 0, 2), S(K_ANON, 0, 1)))
-DIFF(node_outside_cpuset, .cpuset_node0 = 1, SLOTS(S(K_ANON, 0, 0), S(K_ANON, 0, 1)))
-DIFF(node_outside_cpuset_other_process, .cpuset_node0 = 1, .target = T_OTHER,
-     SLOTS(S(K_ANON, 0, 1)))
+FIXTURE_VARIANT_ADD(diff, node_negative) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 0, -1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, node_max_numnodes) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 0, 64)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, node_int_max) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 0, INT_MAX)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, node_memoryless) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 0, 2), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, node_invalid_first) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 0, 2), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, node_outside_cpuset) {
+	.spec = { DEFAULTS, .cpuset_node0 = 1, SLOTS(S(K_ANON, 0, 0), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, node_outside_cpuset_other_process) {
+	.spec = { DEFAULTS, .cpuset_node0 = 1, .target = T_OTHER, SLOTS(S(K_ANON, 0, 1)) },
+};
 
 /* Flags and counts. */
-DIFF(flags_invalid, .flags = 0x8, SLOTS(S(K_ANON, 0, 1)))
-DIFF(flags_all_bits, .flags = -1, SLOTS(S(K_ANON, 0, 1)))
-DIFF(nr_pages_zero, .nr_override = 0, SLOTS(S(K_ANON, 0, 1)))
+FIXTURE_VARIANT_ADD(diff, flags_invalid) {
+	.spec = { DEFAULTS, .flags = 0x8, SLOTS(S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, flags_all_bits) {
+	.spec = { DEFAULTS, .flags = -1, SLOTS(S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, nr_pages_zero) {
+	.spec = { DEFAULTS, .nr_override = 0, SLOTS(S(K_ANON, 0, 1)) },
+};
 
 /* Arrays the kernel cannot read or write. */
-DIFF(pages_array_null, .fault = F_PAGES_NULL, SLOTS(S(K_ANON, 0, 1)))
-DIFF(pages_array_faults_midway, .fault = F_PAGES_PARTIAL, .fault_at = 3, .build = anon_40)
-DIFF(nodes_array_faults_midway, .fault = F_NODES_PARTIAL, .fault_at = 5, .build = anon_40)
-DIFF(status_array_read_only, .fault = F_STATUS_RO, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 1, 1)))
-DIFF(status_array_faults_midway, .fault = F_STATUS_PARTIAL, .fault_at = 2, .build = anon_40)
-DIFF(status_fault_on_error_entry, .fault = F_STATUS_PARTIAL, .fault_at = 1,
-     SLOTS(S(K_ANON, 0, 1), S(K_UNMAPPED, 0, 1), S(K_ANON, 0, 1)))
+FIXTURE_VARIANT_ADD(diff, pages_array_null) {
+	.spec = { DEFAULTS, .fault = F_PAGES_NULL, SLOTS(S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, pages_array_faults_midway) {
+	.spec = { DEFAULTS, .fault = F_PAGES_PARTIAL, .fault_at = 3, .build = anon_40 },
+};
+
+FIXTURE_VARIANT_ADD(diff, nodes_array_faults_midway) {
+	.spec = { DEFAULTS, .fault = F_NODES_PARTIAL, .fault_at = 5, .build = anon_40 },
+};
+
+FIXTURE_VARIANT_ADD(diff, status_array_read_only) {
+	.spec = { DEFAULTS, .fault = F_STATUS_RO, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 1, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, status_array_faults_midway) {
+	.spec = { DEFAULTS, .fault = F_STATUS_PARTIAL, .fault_at = 2, .build = anon_40 },
+};
+
+FIXTURE_VARIANT_ADD(diff, status_fault_on_error_entry) {
+	.spec = {
+		DEFAULTS,
+		.fault = F_STATUS_PARTIAL,
+		.fault_at = 1,
+		SLOTS(S(K_ANON, 0, 1), S(K_UNMAPPED, 0, 1), S(K_ANON, 0, 1)),
+	},
+};
 
 /* Query mode. */
-DIFF(query_mixed, .query = 1,
-     SLOTS(S(K_ANON, 0, 0), S(K_ANON, 1, 0), S(K_UNTOUCHED, 0, 0), S(K_ZERO, 0, 0),
-	   S(K_UNMAPPED, 0, 0), S(K_KERNEL, 0, 0), S(K_NULL, 0, 0), S(K_MISALIGNED, 1, 0),
-	   SI(K_THP, 3, 1, 0), SI(K_MEMFD_SHARED, 0, 1, 0), S(K_DUP, 0, 0)))
-DIFF(query_1000_pages, .query = 1, .build = anon_1000_two_nodes)
-DIFF(query_pages_fault_midway, .query = 1, .fault = F_PAGES_PARTIAL, .fault_at = 20,
-     .build = anon_40)
-DIFF(query_status_fault_midway, .query = 1, .fault = F_STATUS_PARTIAL, .fault_at = 21,
-     .build = anon_40)
-DIFF(query_other_process, .query = 1, .target = T_OTHER, .caller_uid = MP_USER1,
-     .owner_uid = MP_USER1, SLOTS(S(K_ANON, 1, 0), S(K_UNTOUCHED, 0, 0)))
-DIFF(query_other_user, .query = 1, .target = T_OTHER, .caller_uid = MP_USER1,
-     .owner_uid = MP_USER2, SLOTS(S(K_ANON, 1, 0)))
-DIFF(query_nonexistent_pid, .query = 1, .target = T_NONEXISTENT, SLOTS(S(K_ANON, 1, 0)))
-DIFF(query_invalid_flags, .query = 1, .flags = 0x10, SLOTS(S(K_ANON, 1, 0)))
+FIXTURE_VARIANT_ADD(diff, query_mixed) {
+	.spec = {
+		DEFAULTS,
+		.query = 1,
+		SLOTS(S(K_ANON, 0, 0), S(K_ANON, 1, 0), S(K_UNTOUCHED, 0, 0), S(K_ZERO, 0, 0),
+		      S(K_UNMAPPED, 0, 0), S(K_KERNEL, 0, 0), S(K_NULL, 0, 0),
+		      S(K_MISALIGNED, 1, 0), SI(K_THP, 3, 1, 0), SI(K_MEMFD_SHARED, 0, 1, 0),
+		      S(K_DUP, 0, 0)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, query_1000_pages) {
+	.spec = { DEFAULTS, .query = 1, .build = anon_1000_two_nodes },
+};
+
+FIXTURE_VARIANT_ADD(diff, query_pages_fault_midway) {
+	.spec = {
+		DEFAULTS,
+		.query = 1,
+		.fault = F_PAGES_PARTIAL,
+		.fault_at = 20,
+		.build = anon_40,
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, query_status_fault_midway) {
+	.spec = {
+		DEFAULTS,
+		.query = 1,
+		.fault = F_STATUS_PARTIAL,
+		.fault_at = 21,
+		.build = anon_40,
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, query_other_process) {
+	.spec = {
+		DEFAULTS,
+		.query = 1,
+		.target = T_OTHER,
+		.caller_uid = MP_USER1,
+		.owner_uid = MP_USER1,
+		SLOTS(S(K_ANON, 1, 0), S(K_UNTOUCHED, 0, 0)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, query_other_user) {
+	.spec = {
+		DEFAULTS,
+		.query = 1,
+		.target = T_OTHER,
+		.caller_uid = MP_USER1,
+		.owner_uid = MP_USER2,
+		SLOTS(S(K_ANON, 1, 0)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(diff, query_nonexistent_pid) {
+	.spec = { DEFAULTS, .query = 1, .target = T_NONEXISTENT, SLOTS(S(K_ANON, 1, 0)) },
+};
+
+FIXTURE_VARIANT_ADD(diff, query_invalid_flags) {
+	.spec = { DEFAULTS, .query = 1, .flags = 0x10, SLOTS(S(K_ANON, 1, 0)) },
+};
+
+TEST_F(diff, same_as_native)
+{
+	check(_metadata, &variant->spec);
+}
 
 TEST_HARNESS_MAIN

@@ -56,6 +56,7 @@ report kunit_suites_ran $((kunit_seen == 0))
 run basic_test ./basic_test
 run diff_test ./diff_test
 run diff_test32 ./diff_test32
+run rust_library ./rust_diff
 # mp.seed= and mp.cases= on the kernel command line reproduce a random run.
 seed=$(sed -n 's/.*mp\.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
 cases=$(sed -n 's/.*mp\.cases=\([0-9]*\).*/\1/p' /proc/cmdline)
