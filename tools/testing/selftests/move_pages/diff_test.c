@@ -352,6 +352,14 @@ FIXTURE_VARIANT_ADD(diff, nodes_array_faults_midway) {
 	.spec = { DEFAULTS, .fault = F_NODES_PARTIAL, .fault_at = 5, .build = anon_40 },
 };
 
+FIXTURE_VARIANT_ADD(diff, nodes_array_unreadable) {
+	.spec = { DEFAULTS, .fault = F_NODES_PARTIAL, .fault_at = 0, .build = anon_40 },
+};
+
+FIXTURE_VARIANT_ADD(diff, status_array_unmapped) {
+	.spec = { DEFAULTS, .fault = F_STATUS_PARTIAL, .fault_at = 0, .build = anon_40 },
+};
+
 FIXTURE_VARIANT_ADD(diff, status_array_read_only) {
 	.spec = { DEFAULTS, .fault = F_STATUS_RO, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 1, 1)) },
 };
