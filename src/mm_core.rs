@@ -319,6 +319,13 @@ impl FolioList {
         if err == 0 {
             return MigrateOutcome::Done;
         }
+        pr_debug!(
+            "batch to node {}: migrate_pages() returned {}; {} of {} target allocations failed\n",
+            node,
+            err,
+            target.alloc_failed.get(),
+            target.allocated.get() + target.alloc_failed.get()
+        );
         self.putback();
         if err > 0 {
             MigrateOutcome::NotMigrated(err)
