@@ -7,9 +7,13 @@
 //! syscall's own checks (`CAP_SYS_NICE` for `MPOL_MF_MOVE_ALL`, `ptrace_may_access()` for
 //! another process, the target's cpuset).
 
-use crate::uapi::{
-    MovePagesArgs,
-    MOVE_PAGES_IOC_MOVE, //
+use crate::{
+    request,
+    stats::Door,
+    uapi::{
+        MovePagesArgs,
+        MOVE_PAGES_IOC_MOVE, //
+    },
 };
 use kernel::{
     bindings,
@@ -49,7 +53,7 @@ impl MiscDevice for MovePagesDevice {
                 let args: MovePagesArgs = UserSlice::new(UserPtr::from_addr(arg), _IOC_SIZE(cmd))
                     .reader()
                     .read()?;
-                args.to_request()?.run()
+                request::serve(Door::Ioctl, &args.to_request()?)
             }
             _ => Err(ENOTTY),
         }

@@ -51,4 +51,5 @@ extern "C" {
     pub(crate) fn mp_in_compat_syscall() -> bool;
     pub(crate) fn mp_node_has_memory(node: c_int) -> bool;
     pub(crate) fn mp_atomic_dec(v: *mut bindings::atomic_t);
+    pub(crate) fn mp_ftrace_set_ip(fregs: *mut bindings::ftrace_regs, ip: c_ulong);
 }

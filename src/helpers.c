@@ -4,6 +4,7 @@
  * macro that Rust cannot call; the logic lives in Rust.
  */
 #include <linux/compat.h>
+#include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/miscdevice.h>
@@ -40,6 +41,9 @@ size_t mp_layout(unsigned int item)
 		[MP_LAYOUT_LIST_HEAD_SIZE] = sizeof(struct list_head),
 		[MP_LAYOUT_FOLIO_SIZE] = sizeof(struct folio),
 		[MP_LAYOUT_VMA_SIZE] = sizeof(struct vm_area_struct),
+		[MP_LAYOUT_FTRACE_OPS_SIZE] = sizeof(struct ftrace_ops),
+		[MP_LAYOUT_FTRACE_OPS_PRIVATE] = offsetof(struct ftrace_ops, private),
+		[MP_LAYOUT_PT_REGS_DI] = offsetof(struct pt_regs, di),
 	};
 
 	return item < MP_LAYOUT_NR_ITEMS ? layout[item] : 0;
@@ -181,4 +185,10 @@ bool mp_node_has_memory(int node)
 void mp_atomic_dec(atomic_t *v)
 {
 	atomic_dec(v);
+}
+
+/* ftrace_regs_set_instruction_pointer(): where the ftrace trampoline returns to. */
+void mp_ftrace_set_ip(struct ftrace_regs *fregs, unsigned long ip)
+{
+	ftrace_regs_set_instruction_pointer(fregs, ip);
 }

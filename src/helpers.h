@@ -33,6 +33,9 @@ enum mp_layout_item {
 	MP_LAYOUT_LIST_HEAD_SIZE,
 	MP_LAYOUT_FOLIO_SIZE,
 	MP_LAYOUT_VMA_SIZE,
+	MP_LAYOUT_FTRACE_OPS_SIZE,
+	MP_LAYOUT_FTRACE_OPS_PRIVATE,
+	MP_LAYOUT_PT_REGS_DI,
 	MP_LAYOUT_NR_ITEMS,
 };
 
@@ -57,5 +60,8 @@ void mp_folio_walk_unlock(struct folio_walk *fw);
 bool mp_in_compat_syscall(void);
 bool mp_node_has_memory(int node);
 void mp_atomic_dec(atomic_t *v);
+
+struct ftrace_regs;
+void mp_ftrace_set_ip(struct ftrace_regs *fregs, unsigned long ip);
 
 #endif /* MOVE_PAGES_HELPERS_H */

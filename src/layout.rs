@@ -21,7 +21,7 @@ use kernel::{
 };
 
 /// `(item of enum mp_layout_item, what, Rust's value)`, in the order of `helpers.h`.
-const ITEMS: [(c_uint, &str, usize); 12] = [
+const ITEMS: [(c_uint, &str, usize); 15] = [
     (
         0,
         "sizeof(struct task_struct)",
@@ -73,6 +73,21 @@ const ITEMS: [(c_uint, &str, usize); 12] = [
         11,
         "sizeof(struct vm_area_struct)",
         size_of::<bindings::vm_area_struct>(),
+    ),
+    (
+        12,
+        "sizeof(struct ftrace_ops)",
+        size_of::<bindings::ftrace_ops>(),
+    ),
+    (
+        13,
+        "offsetof(struct ftrace_ops, private)",
+        offset_of!(bindings::ftrace_ops, private),
+    ),
+    (
+        14,
+        "offsetof(struct pt_regs, di)",
+        offset_of!(bindings::pt_regs, di),
     ),
 ];
 

@@ -6,12 +6,21 @@
 //! the pages to requested nodes through the kernel's own migration core, with the return value
 //! and per-page status of the system call of Linux 7.3 (`mm/migrate.c`).
 //!
-//! Requests arrive through the ioctl of `/dev/move_pages` ([`device`]) and become a
+//! Requests arrive through the ioctl of `/dev/move_pages` ([`device`]) or, with the takeover on,
+//! through the kernel's own `move_pages(2)` entry points ([`takeover`]), and become a
 //! [`request::Request`], which runs the query path ([`query`]) or the move path ([`migrate`]).
 //! [`mm_core`] is the boundary with the migration core, [`symbols`] resolves what the kernel
-//! does not export.
+//! does not export, [`layout`] checks the bindings against the C compiler.
+//!
+//! debugfs (`/sys/kernel/debug/move_pages/`): `takeover` (0/1, writable) and `stats`.
 
-use kernel::prelude::*;
+use kernel::{
+    debugfs::{
+        Dir,
+        File, //
+    },
+    prelude::*,
+};
 
 mod device;
 mod ffi;
@@ -20,7 +29,9 @@ mod migrate;
 mod mm_core;
 mod query;
 mod request;
+mod stats;
 mod symbols;
+mod takeover;
 mod uapi;
 mod user;
 
@@ -30,24 +41,56 @@ module! {
     authors: ["The move_pages module authors"],
     description: "move_pages(2) in Rust: query and migrate pages of a process between NUMA nodes",
     license: "GPL",
+    params: {
+        takeover: bool {
+            default: false,
+            description: "Serve every move_pages(2) call of the system (also switchable in debugfs)",
+        },
+    },
 }
 
+/// The module. Fields drop in order: the takeover goes (and drains its callers) first.
 #[pin_data]
 struct MovePagesModule {
+    #[pin]
+    _takeover: File<takeover::Takeover>,
+    #[pin]
+    _stats: File<()>,
+    _debugfs: Dir,
     #[pin]
     _device: device::Registration,
 }
 
 impl kernel::InPlaceModule for MovePagesModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        let checked = layout::check()
+            .inspect_err(|_| pr_err!("refusing to load: kernel ABI not as the bindings say\n"))
+            .and_then(|()| {
+                symbols::resolve()
+                    .inspect_err(|_| pr_err!("refusing to load: kernel symbols unusable\n"))
+            });
+        let debugfs = Dir::new(c"move_pages");
         try_pin_init!(Self {
             _device <- {
-                layout::check()
-                    .inspect_err(|_| pr_err!("refusing to load: kernel ABI not as the bindings say\n"))?;
-                symbols::resolve()
-                    .inspect_err(|_| pr_err!("refusing to load: kernel symbols unusable\n"))?;
+                checked?;
                 device::Registration::register(c"move_pages", device::DEVICE_MODE)
             },
+            _stats <- debugfs.read_callback_file(c"stats", (), &stats::show),
+            _takeover <- debugfs
+                .read_write_callback_file(
+                    c"takeover",
+                    takeover::Takeover::new(),
+                    &takeover::show,
+                    &takeover::store,
+                )
+                .pin_chain(|t| {
+                    if module_parameters::takeover.value() {
+                        t.enable()
+                    } else {
+                        Ok(())
+                    }
+                }),
+            _debugfs: debugfs,
         })
     }
 }

@@ -3,7 +3,12 @@
 //! One `move_pages` request, whatever door it came through: `kernel_move_pages()`.
 
 use crate::{
-    migrate, mm_core, query, symbols,
+    migrate, mm_core, query,
+    stats::{
+        self,
+        Door, //
+    },
+    symbols,
     user::{
         IntArray,
         PagesArray, //
@@ -33,6 +38,13 @@ pub(crate) struct Request {
     pub(crate) status: usize,
     /// `MPOL_MF_*` flags.
     pub(crate) flags: u32,
+}
+
+/// Runs `req`, which came in through `door`, and counts it.
+pub(crate) fn serve(door: Door, req: &Request) -> Result<isize> {
+    let result = req.run();
+    stats::record(door, req, &result);
+    result
 }
 
 impl Request {

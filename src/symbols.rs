@@ -62,6 +62,8 @@ macro_rules! symbols {
 }
 
 symbols! {
+    /// `unsigned long kallsyms_lookup_name(const char *)`.
+    func kallsyms_lookup_name: KallsymsLookupNameFn,
     /// `int migrate_pages(struct list_head *, new_folio_t, free_folio_t, unsigned long,
     /// enum migrate_mode, enum migrate_reason, unsigned int *)`.
     func migrate_pages: unsafe extern "C" fn(
@@ -126,6 +128,14 @@ unsafe impl Sync for Symbols {}
 
 static SYMBOLS: SetOnce<Symbols> = SetOnce::new();
 
+impl Symbols {
+    /// The address of the kernel symbol `name`, if it exists and is the start of a symbol of
+    /// that name; for symbols the module does not call, only looks at (ftrace locations).
+    pub(crate) fn lookup_optional(&self, name: &CStr) -> Option<usize> {
+        find_checked(self.kallsyms_lookup_name, name, false).ok()
+    }
+}
+
 /// Returns the resolved symbols.
 ///
 /// The module's `init` resolves them before it registers anything that could call this, so
@@ -134,8 +144,12 @@ pub(crate) fn get() -> Result<&'static Symbols> {
     SYMBOLS.as_ref().ok_or(ENOENT)
 }
 
-/// Looks up and verifies one symbol, logging why it cannot be used.
-fn lookup(find: KallsymsLookupNameFn, name: &CStr, is_func: bool) -> Result<usize> {
+/// Looks up and verifies one symbol; on failure, says why.
+fn find_checked(
+    find: KallsymsLookupNameFn,
+    name: &CStr,
+    is_func: bool,
+) -> core::result::Result<usize, (c_int, &'static str)> {
     // SAFETY: `find` is `kallsyms_lookup_name`, verified by `resolve`; `name` is a valid C
     // string.
     let addr = unsafe { find(name.as_char_ptr()) };
@@ -150,12 +164,19 @@ fn lookup(find: KallsymsLookupNameFn, name: &CStr, is_func: bool) -> Result<usiz
         r if r == -(bindings::EOPNOTSUPP as c_int) => "kCFI kernel: indirect call not checkable",
         _ => "unusable",
     };
-    pr_err!(
-        "cannot use kernel symbol {}: {}\n",
-        name.to_str().unwrap_or("?"),
-        why
-    );
-    Err(Error::from_errno(ret))
+    Err((ret, why))
+}
+
+/// Looks up and verifies one symbol, logging why it cannot be used.
+fn lookup(find: KallsymsLookupNameFn, name: &CStr, is_func: bool) -> Result<usize> {
+    find_checked(find, name, is_func).map_err(|(ret, why)| {
+        pr_err!(
+            "cannot use kernel symbol {}: {}\n",
+            name.to_str().unwrap_or("?"),
+            why
+        );
+        Error::from_errno(ret)
+    })
 }
 
 /// Resolves and verifies all symbols and publishes them for [`get`].

@@ -58,6 +58,14 @@ cmd_guest() {
 	gcc "${cflags[@]}" -Wno-override-init -o "$g/diff_test" "$st/diff_test.c" "$st/diff.c"
 	gcc "${cflags[@]}" -m32 -Wno-override-init -o "$g/diff_test32" "$st/diff_test.c" "$st/diff.c"
 	gcc "${cflags[@]}" -o "$g/diff_random" "$st/diff_random.c" "$st/diff.c"
+	gcc "${cflags[@]}" -o "$g/mp_hammer" "$st/mp_hammer.c"
+	# The kernel's own selftest of migration through move_pages(2), libnuma linked in.
+	gcc -O2 -static -D_GNU_SOURCE -w -I"$s/tools/testing/selftests" \
+		-I"$s/tools/testing/selftests/mm" -I"$s/tools/include/uapi" \
+		-o "$g/migration" "$s/tools/testing/selftests/mm/migration.c" \
+		"$s/tools/testing/selftests/mm/vm_util.c" \
+		"$s/tools/testing/selftests/mm/hugepage_settings.c" -lnuma -lpthread
+	gcc "${cflags[@]}" -m32 -o "$g/mp_hammer32" "$st/mp_hammer.c"
 	say "building the Rust library's guest test"
 	(cd "$top/tools/move-pages" &&
 	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \

@@ -629,12 +629,97 @@ static void summarize(const struct run_result *r, int nr, char *buf, size_t len)
 		snprintf(buf + o, len - o, "%s]", nr > 12 ? " ..." : "");
 }
 
+/* Compares run @m with run @n (the reference); MP_SAME or MP_DIFFERENT with @why. */
+static int compare(const struct mp_spec *spec, int nr, const struct run_result *n,
+		   const struct run_result *m, char *why, size_t len)
+{
+	if (n->ret != m->ret || n->err != m->err) {
+		if (!(spec->may_vary && n->ret >= 0 && m->ret >= 0)) {
+			snprintf(why, len, "return: native %ld (errno %d), module %ld (errno %d)",
+				 n->ret, n->err, m->ret, m->err);
+			return MP_DIFFERENT;
+		}
+	}
+	for (int i = 0; i < nr; i++) {
+		if (!same_status(n->status[i], m->status[i], spec->may_vary)) {
+			snprintf(why, len, "status[%d]: native %d, module %d", i,
+				 n->status[i], m->status[i]);
+			return MP_DIFFERENT;
+		}
+		if (!same_status(n->final[i], m->final[i], spec->may_vary) &&
+		    !(spec->may_vary && (n->status[i] == -EBUSY || m->status[i] == -EBUSY))) {
+			snprintf(why, len, "final node of page %d: native %d, module %d", i,
+				 n->final[i], m->final[i]);
+			return MP_DIFFERENT;
+		}
+	}
+	if (n->corrupt || m->corrupt) {
+		snprintf(why, len, "corrupted pages: native %d, module %d",
+			 n->corrupt, m->corrupt);
+		return MP_DIFFERENT;
+	}
+	return MP_SAME;
+}
+
+/* A key for a spec's world and call, stable across runs of the same program. */
+static unsigned long long spec_key(const struct mp_spec *s, const struct world *w)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	int fields[] = { w->nr, s->flags, s->query, s->target, s->caller_uid, s->owner_uid,
+			 s->cpuset_node0, s->fault, s->fault_at, s->nr_override };
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		h = (h ^ (unsigned int)fields[i]) * 1099511628211ULL;
+	for (int i = 0; i < w->nr; i++) {
+		const unsigned char *b = (const unsigned char *)&w->slots[i];
+
+		for (size_t j = 0; j < sizeof(w->slots[i]); j++)
+			h = (h ^ b[j]) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/*
+ * MP_DIFF_RECORD=file appends each native result; MP_DIFF_REPLAY=file makes
+ * the recorded native result the reference for both runs (used when the
+ * takeover serves the "native" system call too).
+ */
+static void record_native(unsigned long long key, const struct run_result *n)
+{
+	const char *path = getenv("MP_DIFF_RECORD");
+	FILE *f = path ? fopen(path, "a") : NULL;
+
+	if (!f)
+		return;
+	fwrite(&key, sizeof(key), 1, f);
+	fwrite(n, sizeof(*n), 1, f);
+	fclose(f);
+}
+
+static int recorded_native(unsigned long long key, struct run_result *out)
+{
+	const char *path = getenv("MP_DIFF_REPLAY");
+	FILE *f = path ? fopen(path, "r") : NULL;
+	unsigned long long k;
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fread(&k, sizeof(k), 1, f) == 1 && fread(out, sizeof(*out), 1, f) == 1)
+		found = k == key;
+	fclose(f);
+	return found;
+}
+
 int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 {
 	static struct world w;
+	static struct run_result ref;
 	struct shared *sh;
 	struct run_result *n, *m;
-	int ret = MP_SAME;
+	unsigned long long key;
+	int replay = getenv("MP_DIFF_REPLAY") != NULL;
+	int ret;
 
 	psz = sysconf(_SC_PAGESIZE);
 	memset(&w, 0, sizeof(w));
@@ -645,6 +730,11 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 		while (!spec->nr && spec->slots[w.nr].kind != K_END)
 			w.nr++;
 		memcpy(w.slots, spec->slots, sizeof(w.slots[0]) * w.nr);
+	}
+	key = spec_key(spec, &w);
+	if (replay && !recorded_native(key, &ref)) {
+		snprintf(why, len, "skipped: no recorded native result");
+		return MP_SKIPPED;
 	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -666,36 +756,18 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 		ret = skip ? MP_SKIPPED : MP_DIFFERENT;
 		goto out;
 	}
-	if (n->ret != m->ret || n->err != m->err) {
-		if (!(spec->may_vary && n->ret >= 0 && m->ret >= 0)) {
-			snprintf(why, len, "return: native %ld (errno %d), module %ld (errno %d)",
-				 n->ret, n->err, m->ret, m->err);
-			ret = MP_DIFFERENT;
-			goto out;
-		}
+	if (replay) {
+		/* Both paths are the module now: each must match the recorded native run. */
+		ret = compare(spec, w.nr, &ref, n, why, len);
+		if (ret == MP_SAME)
+			ret = compare(spec, w.nr, &ref, m, why, len);
+	} else {
+		ret = compare(spec, w.nr, n, m, why, len);
+		if (ret == MP_SAME)
+			record_native(key, n);
 	}
-	for (int i = 0; i < w.nr; i++) {
-		if (!same_status(n->status[i], m->status[i], spec->may_vary)) {
-			snprintf(why, len, "status[%d]: native %d, module %d", i,
-				 n->status[i], m->status[i]);
-			ret = MP_DIFFERENT;
-			goto out;
-		}
-		if (!same_status(n->final[i], m->final[i], spec->may_vary) &&
-		    !(spec->may_vary && (n->status[i] == -EBUSY || m->status[i] == -EBUSY))) {
-			snprintf(why, len, "final node of page %d: native %d, module %d", i,
-				 n->final[i], m->final[i]);
-			ret = MP_DIFFERENT;
-			goto out;
-		}
-	}
-	if (n->corrupt || m->corrupt) {
-		snprintf(why, len, "corrupted pages: native %d, module %d",
-			 n->corrupt, m->corrupt);
-		ret = MP_DIFFERENT;
-		goto out;
-	}
-	summarize(n, w.nr, why, len);
+	if (ret == MP_SAME)
+		summarize(n, w.nr, why, len);
 out:
 	munmap(sh, sizeof(*sh));
 	return ret;

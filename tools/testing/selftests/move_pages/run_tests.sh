@@ -54,8 +54,10 @@ failures=$((failures + kunit_fail))
 report kunit_suites_ran $((kunit_seen == 0))
 
 run basic_test ./basic_test
-run diff_test ./diff_test
-run diff_test32 ./diff_test32
+# The native results are recorded for the takeover's replay below.
+rm -f /tmp/native64.rec /tmp/native32.rec
+run diff_test env MP_DIFF_RECORD=/tmp/native64.rec ./diff_test
+run diff_test32 env MP_DIFF_RECORD=/tmp/native32.rec ./diff_test32
 run rust_library ./rust_diff
 # mp.seed= and mp.cases= on the kernel command line reproduce a random run.
 seed=$(sed -n 's/.*mp\.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -64,5 +66,7 @@ run diff_random ./diff_random "${cases:-1000}" $seed
 
 rmmod move_pages
 report final_rmmod $?
+
+run takeover sh ./takeover.sh
 echo "# guest failures: $failures"
 exit $failures

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The syscall takeover: `move_pages(2)` of every process served by this module.
+//!
+//! An out-of-tree module cannot change the syscall table, so it does what live patching does:
+//! an `ftrace_ops` with `FTRACE_OPS_FL_IPMODIFY`, filtered on the kernel's entry points
+//! (`__x64_sys_move_pages` and, with IA32 emulation, `__ia32_sys_move_pages`), whose callback
+//! sets the return address of the ftrace trampoline to the module's own entry point with the
+//! same signature. The native function body is then never run.
+//!
+//! Off by default; `takeover=1` at load or `1` written to
+//! `/sys/kernel/debug/move_pages/takeover` turns it on, `0` off.
+//!
+//! # Unloading
+//!
+//! Redirected callers hold no module reference. Turning the takeover off (and so unloading,
+//! which turns it off first) unregisters the ops, then waits until no task can be in the
+//! module's entry points:
+//!
+//! 1. `synchronize_rcu_tasks()`: a task that was redirected but preempted before the first
+//!    instruction of the entry point has run it (and counted itself in [`IN_FLIGHT`]);
+//! 2. [`IN_FLIGHT`] drops to zero: every caller inside has finished its request;
+//! 3. `synchronize_rcu_tasks()` again: a task preempted after counting itself out has left the
+//!    module's text.
+
+use crate::{
+    ffi,
+    request::{
+        self,
+        Request, //
+    },
+    stats::Door,
+    symbols,
+};
+use core::fmt;
+use kernel::{
+    bindings, new_mutex,
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Mutex,
+    },
+    types::Opaque,
+    uaccess::UserSliceReader,
+};
+
+/// Callers inside the module's syscall entry points.
+static IN_FLIGHT: Atomic<i64> = Atomic::new(0);
+
+/// Counts a caller in [`IN_FLIGHT`] until dropped.
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> Self {
+        IN_FLIGHT.add(1, Relaxed);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.add(-1, Relaxed);
+    }
+}
+
+fn serve_regs(door: Door, req: Request) -> c_long {
+    let _in = InFlight::enter();
+    match request::serve(door, &req) {
+        Ok(n) => n as c_long,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
+/// The module's `__x64_sys_move_pages(const struct pt_regs *)`.
+///
+/// # Safety
+///
+/// Only reached through the takeover's redirection of the syscall entry, with `regs` the
+/// syscall's register frame.
+unsafe extern "C" fn x64_sys_move_pages(regs: *const bindings::pt_regs) -> c_long {
+    // SAFETY: By the function's contract `regs` is the live register frame of the syscall.
+    let r = unsafe { &*regs };
+    // The syscall's C argument types: `pid_t`, `unsigned long`, three pointers, `int`.
+    serve_regs(
+        Door::Syscall,
+        Request {
+            pid: r.di as i32,
+            nr_pages: r.si as u64,
+            pages: r.dx,
+            nodes: r.r10,
+            status: r.r8,
+            flags: r.r9 as u32,
+        },
+    )
+}
+
+/// The module's `__ia32_sys_move_pages(const struct pt_regs *)`: 32-bit arguments in
+/// ebx, ecx, edx, esi, edi, ebp, zero-extended as the compat stub does.
+///
+/// # Safety
+///
+/// As for [`x64_sys_move_pages`].
+#[cfg(CONFIG_IA32_EMULATION)]
+unsafe extern "C" fn ia32_sys_move_pages(regs: *const bindings::pt_regs) -> c_long {
+    // SAFETY: By the function's contract `regs` is the live register frame of the syscall.
+    let r = unsafe { &*regs };
+    let arg = |v: c_ulong| v as u32;
+    serve_regs(
+        Door::Syscall32,
+        Request {
+            pid: arg(r.bx) as i32,
+            nr_pages: u64::from(arg(r.cx)),
+            pages: arg(r.dx) as usize,
+            nodes: arg(r.si) as usize,
+            status: arg(r.di) as usize,
+            flags: arg(r.bp),
+        },
+    )
+}
+
+/// The ftrace callback: continue in the module's entry point (kept in `ops->private`).
+///
+/// # Safety
+///
+/// Called by ftrace for one of the takeover's ops, with that call's `fregs`.
+unsafe extern "C" fn redirect(
+    _ip: c_ulong,
+    _parent_ip: c_ulong,
+    op: *mut bindings::ftrace_ops,
+    fregs: *mut bindings::ftrace_regs,
+) {
+    // SAFETY: `op` is one of our ops, whose `private` holds the target address.
+    let target = unsafe { (*op).private } as c_ulong;
+    // SAFETY: `fregs` is the live ftrace register frame of this call.
+    unsafe { ffi::mp_ftrace_set_ip(fregs, target) };
+}
+
+/// One redirected entry point.
+struct Entry {
+    name: &'static CStr,
+    /// Address of the kernel's entry, if it exists on this kernel.
+    addr: Option<usize>,
+    /// Address of the module's replacement.
+    target: usize,
+}
+
+/// The takeover: its ftrace ops and whether they are registered.
+///
+/// # Invariants
+///
+/// `ops[i]` is registered with ftrace, filtered on `entries[i].addr`, exactly when `enabled`
+/// is true; the ops are only touched with `enabled`'s lock held.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Takeover {
+    #[pin]
+    enabled: Mutex<bool>,
+    #[pin]
+    ops: [Opaque<bindings::ftrace_ops>; 2],
+    entries: KVec<Entry>,
+}
+
+// SAFETY: The ftrace ops are only accessed under `enabled`'s lock (type invariant); ftrace
+// itself reads them concurrently, which is what they are for.
+unsafe impl Send for Takeover {}
+// SAFETY: See `Send`.
+unsafe impl Sync for Takeover {}
+
+impl Takeover {
+    /// A takeover, off, for the entry points this kernel has.
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        let mut entries = KVec::new();
+        let syms = symbols::get();
+        let find = |name: &CStr| syms.ok().and_then(|s| s.lookup_optional(name));
+        let x64 = Entry {
+            name: c"__x64_sys_move_pages",
+            addr: find(c"__x64_sys_move_pages"),
+            target: x64_sys_move_pages as *const () as usize,
+        };
+        #[cfg(CONFIG_IA32_EMULATION)]
+        let ia32 = Entry {
+            name: c"__ia32_sys_move_pages",
+            addr: find(c"__ia32_sys_move_pages"),
+            target: ia32_sys_move_pages as *const () as usize,
+        };
+        try_pin_init!(Self {
+            enabled <- new_mutex!(false),
+            ops <- pin_init::pin_init_array_from_fn(|_| Opaque::zeroed()),
+            entries: {
+                entries.push(x64, GFP_KERNEL)?;
+                #[cfg(CONFIG_IA32_EMULATION)]
+                entries.push(ia32, GFP_KERNEL)?;
+                entries
+            },
+        })
+    }
+
+    /// Whether the takeover is on.
+    pub(crate) fn is_enabled(&self) -> bool {
+        *self.enabled.lock()
+    }
+
+    /// Turns the takeover on; refuses, saying why, when redirection is impossible here.
+    pub(crate) fn enable(&self) -> Result {
+        let mut enabled = self.enabled.lock();
+        if *enabled {
+            return Ok(());
+        }
+        if !cfg!(CONFIG_DYNAMIC_FTRACE_WITH_ARGS) {
+            pr_err!("takeover: needs CONFIG_DYNAMIC_FTRACE_WITH_ARGS\n");
+            return Err(EOPNOTSUPP);
+        }
+        for (i, entry) in self.entries.iter().enumerate() {
+            if let Err(e) = self.register(i, entry) {
+                for (j, done) in self.entries.iter().enumerate().take(i) {
+                    self.unregister(j, done);
+                }
+                return Err(e);
+            }
+        }
+        *enabled = true;
+        pr_info!("takeover on: move_pages(2) is served by this module\n");
+        Ok(())
+    }
+
+    /// Turns the takeover off and waits until no caller is inside the module's entry points.
+    pub(crate) fn disable(&self) {
+        let mut enabled = self.enabled.lock();
+        if !*enabled {
+            return;
+        }
+        for (i, entry) in self.entries.iter().enumerate() {
+            self.unregister(i, entry);
+        }
+        *enabled = false;
+        drop(enabled);
+        drain();
+        pr_info!("takeover off\n");
+    }
+
+    fn register(&self, i: usize, entry: &Entry) -> Result {
+        let Some(addr) = entry.addr else {
+            pr_err!(
+                "takeover: kernel symbol {} not found\n",
+                entry.name.to_str().unwrap_or("?")
+            );
+            return Err(ENOENT);
+        };
+        let ops = self.ops[i].get();
+        // SAFETY: `ops` is ours, zeroed or left by `unregister`, and not registered (we hold
+        // the lock and `enabled` is false).
+        unsafe {
+            (*ops).func = Some(redirect);
+            (*ops).flags = bindings::FTRACE_OPS_FL_IPMODIFY as c_ulong;
+            (*ops).private = entry.target as *mut c_void;
+        }
+        // SAFETY: `ops` is a valid ftrace_ops; `addr` a kernel text address.
+        let ret = unsafe { bindings::ftrace_set_filter_ip(ops, addr as c_ulong, 0, 0) };
+        if ret != 0 {
+            pr_err!(
+                "takeover: {} cannot be traced ({}): not an ftrace location\n",
+                entry.name.to_str().unwrap_or("?"),
+                ret
+            );
+            // SAFETY: Frees whatever the failed call allocated.
+            unsafe { bindings::ftrace_free_filter(ops) };
+            return Err(Error::from_errno(ret));
+        }
+        // SAFETY: `ops` is filtered and stays pinned until `unregister`.
+        let ret = unsafe { bindings::register_ftrace_function(ops) };
+        if ret != 0 {
+            pr_err!(
+                "takeover: cannot redirect {} ({}; another IPMODIFY user such as a live patch?)\n",
+                entry.name.to_str().unwrap_or("?"),
+                ret
+            );
+            // SAFETY: As above.
+            unsafe { bindings::ftrace_free_filter(ops) };
+            return Err(Error::from_errno(ret));
+        }
+        Ok(())
+    }
+
+    fn unregister(&self, i: usize, _entry: &Entry) {
+        let ops = self.ops[i].get();
+        // SAFETY: `ops` was registered by `register`; after unregistering, ftrace no longer
+        // calls `redirect` for it, and its filter can be freed.
+        unsafe {
+            bindings::unregister_ftrace_function(ops);
+            bindings::ftrace_free_filter(ops);
+        }
+    }
+}
+
+/// Waits until no task is in, or about to enter, the module's entry points (see the module
+/// documentation).
+fn drain() {
+    // SAFETY: May sleep; called without locks held.
+    unsafe { bindings::synchronize_rcu_tasks() };
+    while IN_FLIGHT.load(Relaxed) != 0 {
+        // SAFETY: Sleeping is allowed here.
+        unsafe { bindings::msleep(10) };
+    }
+    // SAFETY: As above.
+    unsafe { bindings::synchronize_rcu_tasks() };
+}
+
+#[pinned_drop]
+impl PinnedDrop for Takeover {
+    fn drop(self: Pin<&mut Self>) {
+        self.disable();
+    }
+}
+
+/// Shows the takeover state in debugfs: `0` or `1`.
+pub(crate) fn show(t: &Takeover, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    writeln!(f, "{}", u8::from(t.is_enabled()))
+}
+
+/// Switches the takeover from debugfs: `1` (or `y`) on, `0` (or `n`) off.
+pub(crate) fn store(t: &Takeover, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 8];
+    let len = reader.len().min(buf.len());
+    reader.read_slice(&mut buf[..len])?;
+    match buf.first() {
+        Some(b'1' | b'y' | b'Y') => t.enable(),
+        Some(b'0' | b'n' | b'N') => {
+            t.disable();
+            Ok(())
+        }
+        _ => Err(EINVAL),
+    }
+}

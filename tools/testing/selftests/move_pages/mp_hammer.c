@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mp_hammer - plain move_pages(2) calls, checked.
+ *
+ * Moves 64 pages between node 0 and node 1 with the native system call
+ * (whatever serves it), checking after every call that it returned 0, that
+ * every status is the target node and that the pages' contents are intact.
+ *
+ * Usage: mp_hammer -n CALLS | -t SECONDS
+ * Prints the number of calls made; exits 1 on any wrong answer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "mp_util.h"
+
+#define NR 64
+
+int main(int argc, char **argv)
+{
+	long psz = sysconf(_SC_PAGESIZE), calls = 0, limit = 0, secs = 0;
+	void *pages[NR];
+	int nodes[NR], status[NR];
+	time_t end;
+	char *buf;
+
+	if (argc != 3 || (strcmp(argv[1], "-n") && strcmp(argv[1], "-t"))) {
+		fprintf(stderr, "usage: %s -n CALLS | -t SECONDS\n", argv[0]);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-n"))
+		limit = atol(argv[2]);
+	else
+		secs = atol(argv[2]);
+	buf = mmap(NULL, NR * psz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return 2;
+	for (int i = 0; i < NR; i++) {
+		memset(buf + i * psz, i + 1, psz);
+		pages[i] = buf + i * psz;
+	}
+	end = time(NULL) + secs;
+	while (limit ? calls < limit : time(NULL) < end) {
+		int target = calls % 2;
+		long ret;
+
+		for (int i = 0; i < NR; i++)
+			nodes[i] = target;
+		ret = native_move_pages(0, NR, pages, nodes, status, MPOL_MF_MOVE);
+		calls++;
+		if (ret) {
+			printf("call %ld returned %ld (errno %d)\n", calls, ret, errno);
+			return 1;
+		}
+		for (int i = 0; i < NR; i++) {
+			if (status[i] != target || buf[i * psz] != i + 1 ||
+			    buf[i * psz + psz - 1] != i + 1) {
+				printf("call %ld: page %d status %d (target %d) data %d\n",
+				       calls, i, status[i], target, buf[i * psz]);
+				return 1;
+			}
+		}
+	}
+	printf("%ld\n", calls);
+	return 0;
+}

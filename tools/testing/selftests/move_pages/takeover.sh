@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The syscall takeover: move_pages(2) of unmodified programs served by the
+# module, proved by its counters; switching at run time; the differential
+# scenarios replayed against the native results recorded earlier in this
+# boot; and unloading while callers are inside.
+MOD=/guest/move_pages.ko
+D=/sys/kernel/debug/move_pages
+n=0 fail=0
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n $1"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+counter() { sed -n "s/^$1 //p" $D/stats; }
+
+echo "TAP version 13"
+echo "1..13"
+rmmod move_pages 2>/dev/null
+
+insmod $MOD takeover=1
+check takeover_param_turns_it_on '[ "$(cat $D/takeover)" = 1 ]'
+
+before=$(counter calls_syscall)
+calls=$(./mp_hammer -n 25)
+after=$(counter calls_syscall)
+check "syscalls_served_by_module (calls $calls, counter $before -> $after)" \
+	'[ "$calls" = 25 ] && [ $((after - before)) -eq 25 ]'
+
+before=$(counter calls_syscall32)
+calls=$(./mp_hammer32 -n 7)
+after=$(counter calls_syscall32)
+check "compat_syscalls_served_by_module (calls $calls, counter $before -> $after)" \
+	'[ "$calls" = 7 ] && [ $((after - before)) -eq 7 ]'
+
+echo 0 >$D/takeover
+before=$(counter calls_syscall)
+calls=$(./mp_hammer -n 10)
+after=$(counter calls_syscall)
+check "switched_off_at_run_time (calls $calls, counter $before -> $after)" \
+	'[ "$(cat $D/takeover)" = 0 ] && [ "$calls" = 10 ] && [ "$after" = "$before" ]'
+
+echo 1 >$D/takeover
+before=$(counter calls_syscall)
+calls=$(./mp_hammer -n 10)
+after=$(counter calls_syscall)
+check "switched_on_at_run_time (calls $calls, counter $before -> $after)" \
+	'[ "$calls" = 10 ] && [ $((after - before)) -eq 10 ]'
+
+echo "# differential scenarios, the system call now served by the module"
+before=$(counter calls_syscall)
+MP_DIFF_REPLAY=/tmp/native64.rec ./diff_test >/tmp/replay64.log 2>&1
+st=$?
+grep -E '^not ok|Expected|same_as_native:' /tmp/replay64.log
+after=$(counter calls_syscall)
+check "diff_test_replayed_under_takeover (syscalls served $((after - before)))" \
+	'[ $st -eq 0 ] && [ $((after - before)) -gt 0 ]'
+MP_DIFF_REPLAY=/tmp/native32.rec ./diff_test32 >/tmp/replay32.log 2>&1
+st=$?
+grep -E '^not ok|Expected|same_as_native:' /tmp/replay32.log
+check diff_test32_replayed_under_takeover '[ $st -eq 0 ]'
+check replay_skipped_nothing '! grep -q "SKIP.*no recorded" /tmp/replay64.log /tmp/replay32.log'
+
+echo "# tools/testing/selftests/mm/migration.c of the kernel tree, served by the module"
+before=$(counter calls_syscall)
+./migration >/tmp/migration.log 2>&1
+st=$?
+sed 's/^/# migration: /' /tmp/migration.log | grep -E 'ok|SKIP|FAIL|Totals|Expected'
+after=$(counter calls_syscall)
+check "kernel_selftest_mm_migration (exit $st, syscalls served $((after - before)))" \
+	'[ $st -eq 0 ] && [ $((after - before)) -gt 0 ]'
+
+echo "# unload while callers are inside"
+pids=
+for i in 1 2 3 4; do
+	./mp_hammer -t 6 >/tmp/hammer.$i 2>&1 &
+	pids="$pids $!"
+done
+./mp_hammer32 -t 6 >/tmp/hammer.5 2>&1 &
+pids="$pids $!"
+sleep 2
+in_use=$(counter calls_syscall)
+rmmod move_pages
+rm_st=$?
+check "rmmod_with_callers_in_flight (served $in_use calls before)" '[ $rm_st -eq 0 ]'
+hammer_fail=0
+for p in $pids; do
+	wait "$p" || hammer_fail=$((hammer_fail + 1))
+done
+cat /tmp/hammer.* | sed 's/^/# hammer: /'
+check "callers_in_flight_all_right ($hammer_fail failed)" '[ $hammer_fail -eq 0 ]'
+check module_gone '! grep -q "^move_pages " /proc/modules'
+check native_after_unload '[ "$(./mp_hammer -n 4)" = 4 ]'
+exit $fail
