@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "diff.h"
 #include "mp_util.h"
 
@@ -668,7 +669,7 @@ static unsigned long long spec_key(const struct mp_spec *s, const struct world *
 	int fields[] = { w->nr, s->flags, s->query, s->target, s->caller_uid, s->owner_uid,
 			 s->cpuset_node0, s->fault, s->fault_at, s->nr_override };
 
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		h = (h ^ (unsigned int)fields[i]) * 1099511628211ULL;
 	for (int i = 0; i < w->nr; i++) {
 		const unsigned char *b = (const unsigned char *)&w->slots[i];
@@ -718,7 +719,7 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 	struct shared *sh;
 	struct run_result *n, *m;
 	unsigned long long key;
-	int replay = getenv("MP_DIFF_REPLAY") != NULL;
+	int replay = !!getenv("MP_DIFF_REPLAY");
 	int ret;
 
 	psz = sysconf(_SC_PAGESIZE);
