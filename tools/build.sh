@@ -73,6 +73,8 @@ cmd_guest() {
 	cp "$top/tools/move-pages/target/x86_64-unknown-linux-gnu/release/examples/rust_diff" "$g/"
 	cp "$top"/tools/testing/selftests/move_pages/*.sh "$top/tools/vm/demo.sh" "$g/"
 	cp "$top/move_pages.ko" "$g/"
+	# numactl's migratepages, with the shared libraries it needs.
+	cp /usr/bin/migratepages "$g/"
 
 	say "building initramfs"
 	local root=$out/initramfs
@@ -82,6 +84,11 @@ cmd_guest() {
 	cp "$top/tools/vm/init" "$root/init"
 	chmod +x "$root/init"
 	cp -a "$g"/. "$root/guest/"
+	local lib
+	for lib in $(ldd /usr/bin/migratepages | grep -oE '/[^ ]+'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 }
 

@@ -8,7 +8,12 @@
  *
  * Usage: mp_hammer -n CALLS | -t SECONDS
  * Prints the number of calls made; exits 1 on any wrong answer.
+ *
+ * mp_hammer -r: resident mode, for a migration done from outside: put the
+ * pages on node 0, print "ready", wait for SIGUSR1, then check with a query
+ * that every page is on node 1 with its contents intact.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +24,33 @@
 
 #define NR 64
 
+static int resident(char *buf, void **pages, long psz)
+{
+	int nodes[NR], status[NR], sig;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (int i = 0; i < NR; i++)
+		nodes[i] = 0;
+	if (native_move_pages(0, NR, pages, nodes, status, MPOL_MF_MOVE))
+		return 2;
+	printf("ready\n");
+	fflush(stdout);
+	sigwait(&set, &sig);
+	if (native_move_pages(0, NR, pages, NULL, status, 0))
+		return 1;
+	for (int i = 0; i < NR; i++) {
+		if (status[i] != 1 || buf[i * psz] != i + 1) {
+			printf("page %d on node %d, data %d\n", i, status[i], buf[i * psz]);
+			return 1;
+		}
+	}
+	printf("all %d pages on node 1, intact\n", NR);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long psz = sysconf(_SC_PAGESIZE), calls = 0, limit = 0, secs = 0;
@@ -27,11 +59,15 @@ int main(int argc, char **argv)
 	time_t end;
 	char *buf;
 
-	if (argc != 3 || (strcmp(argv[1], "-n") && strcmp(argv[1], "-t"))) {
-		fprintf(stderr, "usage: %s -n CALLS | -t SECONDS\n", argv[0]);
+	int res = argc == 2 && !strcmp(argv[1], "-r");
+
+	if (!res && (argc != 3 || (strcmp(argv[1], "-n") && strcmp(argv[1], "-t")))) {
+		fprintf(stderr, "usage: %s -n CALLS | -t SECONDS | -r\n", argv[0]);
 		return 2;
 	}
-	if (!strcmp(argv[1], "-n"))
+	if (res)
+		;
+	else if (!strcmp(argv[1], "-n"))
 		limit = atol(argv[2]);
 	else
 		secs = atol(argv[2]);
@@ -43,6 +79,8 @@ int main(int argc, char **argv)
 		memset(buf + i * psz, i + 1, psz);
 		pages[i] = buf + i * psz;
 	}
+	if (res)
+		return resident(buf, pages, psz);
 	end = time(NULL) + secs;
 	while (limit ? calls < limit : time(NULL) < end) {
 		int target = calls % 2;

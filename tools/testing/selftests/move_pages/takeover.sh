@@ -15,7 +15,7 @@ check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 counter() { sed -n "s/^$1 //p" $D/stats; }
 
 echo "TAP version 13"
-echo "1..13"
+echo "1..14"
 rmmod move_pages 2>/dev/null
 
 insmod $MOD takeover=1
@@ -69,6 +69,20 @@ sed 's/^/# migration: /' /tmp/migration.log | grep -E 'ok|SKIP|FAIL|Totals|Expec
 after=$(counter calls_syscall)
 check "kernel_selftest_mm_migration (exit $st, syscalls served $((after - before)))" \
 	'[ $st -eq 0 ] && [ $((after - before)) -gt 0 ]'
+
+echo "# numactl's migratepages (migrate_pages(2), left to the kernel) moving a running process"
+./mp_hammer -r >/tmp/resident.out 2>&1 &
+rpid=$!
+i=0
+while ! grep -q ready /tmp/resident.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+migratepages "$rpid" 0 1
+mst=$?
+kill -USR1 "$rpid"
+wait "$rpid"
+rst=$?
+sed 's/^/# resident: /' /tmp/resident.out
+check "numactl_migratepages_under_takeover (migratepages $mst, checked through the module $rst)" \
+	'[ $mst -eq 0 ] && [ $rst -eq 0 ]'
 
 echo "# unload while callers are inside"
 pids=
