@@ -59,6 +59,8 @@ cmd_guest() {
 	gcc "${cflags[@]}" -m32 -Wno-override-init -o "$g/diff_test32" "$st/diff_test.c" "$st/diff.c"
 	gcc "${cflags[@]}" -o "$g/diff_random" "$st/diff_random.c" "$st/diff.c"
 	gcc "${cflags[@]}" -o "$g/mp_hammer" "$st/mp_hammer.c"
+	gcc "${cflags[@]}" -o "$g/fuzz" "$st/fuzz.c"
+	gcc "${cflags[@]}" -o "$g/stress" "$st/stress.c" -lpthread
 	# The kernel's own selftest of migration through move_pages(2), libnuma linked in.
 	gcc -O2 -static -D_GNU_SOURCE -w -I"$s/tools/testing/selftests" \
 		-I"$s/tools/testing/selftests/mm" -I"$s/tools/include/uapi" \

@@ -19,9 +19,15 @@ report() { # name status
 	fi
 }
 
+# mp.only=NAME on the kernel command line runs only that program (for development).
+only=$(sed -n 's/.*mp\.only=\([a-z0-9_]*\).*/\1/p' /proc/cmdline)
+
 run() { # name command...
 	name=$1
 	shift
+	if [ -n "$only" ] && [ "$only" != "$name" ]; then
+		return
+	fi
 	echo "# === $name"
 	"$@"
 	report "$name" $?
@@ -59,6 +65,8 @@ rm -f /tmp/native64.rec /tmp/native32.rec
 run diff_test env MP_DIFF_RECORD=/tmp/native64.rec ./diff_test
 run diff_test32 env MP_DIFF_RECORD=/tmp/native32.rec ./diff_test32
 run rust_library ./rust_diff
+run fuzz ./fuzz 20
+# stress is not run yet: its node-full phase logs a page allocation failure trace (see issue notes).
 # mp.seed= and mp.cases= on the kernel command line reproduce a random run.
 seed=$(sed -n 's/.*mp\.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
 cases=$(sed -n 's/.*mp\.cases=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -68,5 +76,8 @@ rmmod move_pages
 report final_rmmod $?
 
 run takeover sh ./takeover.sh
+# The host fails the run on any of these in the kernel log; say how many here too.
+splats=$(dmesg | grep -cE 'WARNING:|BUG:|Oops|KFENCE:|INFO: possible|circular locking|Call Trace:')
+echo "# kernel splats seen: $splats"
 echo "# guest failures: $failures"
 exit $failures

@@ -15,7 +15,7 @@ check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 counter() { sed -n "s/^$1 //p" $D/stats; }
 
 echo "TAP version 13"
-echo "1..14"
+echo "1..15"
 rmmod move_pages 2>/dev/null
 
 insmod $MOD takeover=1
@@ -103,6 +103,18 @@ for p in $pids; do
 done
 cat /tmp/hammer.* | sed 's/^/# hammer: /'
 check "callers_in_flight_all_right ($hammer_fail failed)" '[ $hammer_fail -eq 0 ]'
+echo "# insmod/rmmod cycles under load"
+./mp_hammer -t 8 >/tmp/hammer.cycles 2>&1 &
+hp=$!
+cyc=0
+while [ $cyc -lt 5 ]; do
+	insmod $MOD takeover=1 && sleep 0.5 && rmmod move_pages || break
+	cyc=$((cyc + 1))
+done
+wait $hp
+hst=$?
+check "insmod_rmmod_cycles_under_load ($cyc of 5 cycles, hammer $(cat /tmp/hammer.cycles) calls, exit $hst)" \
+	'[ $cyc -eq 5 ] && [ $hst -eq 0 ]'
 check module_gone '! grep -q "^move_pages " /proc/modules'
 check native_after_unload '[ "$(./mp_hammer -n 4)" = 4 ]'
 exit $fail
