@@ -256,27 +256,22 @@ impl Takeover {
             (*ops).flags = bindings::FTRACE_OPS_FL_IPMODIFY as c_ulong;
             (*ops).private = entry.target as *mut c_void;
         }
+        let name = entry.name.to_str().unwrap_or("?");
         // SAFETY: `ops` is a valid ftrace_ops; `addr` a kernel text address.
-        let ret = unsafe { bindings::ftrace_set_filter_ip(ops, addr as c_ulong, 0, 0) };
+        let mut ret = unsafe { bindings::ftrace_set_filter_ip(ops, addr as c_ulong, 0, 0) };
         if ret != 0 {
-            pr_err!(
-                "takeover: {} cannot be traced ({}): not an ftrace location\n",
-                entry.name.to_str().unwrap_or("?"),
-                ret
-            );
-            // SAFETY: Frees whatever the failed call allocated.
-            unsafe { bindings::ftrace_free_filter(ops) };
-            return Err(Error::from_errno(ret));
+            pr_err!("takeover: {name} cannot be traced ({ret}): not an ftrace location\n");
+        } else {
+            // SAFETY: `ops` is filtered and stays pinned until `unregister`.
+            ret = unsafe { bindings::register_ftrace_function(ops) };
+            if ret != 0 {
+                pr_err!(
+                    "takeover: cannot redirect {name} ({ret}; another IPMODIFY user such as a live patch?)\n"
+                );
+            }
         }
-        // SAFETY: `ops` is filtered and stays pinned until `unregister`.
-        let ret = unsafe { bindings::register_ftrace_function(ops) };
         if ret != 0 {
-            pr_err!(
-                "takeover: cannot redirect {} ({}; another IPMODIFY user such as a live patch?)\n",
-                entry.name.to_str().unwrap_or("?"),
-                ret
-            );
-            // SAFETY: As above.
+            // SAFETY: `ops` is not registered; this frees whatever its filter holds.
             unsafe { bindings::ftrace_free_filter(ops) };
             return Err(Error::from_errno(ret));
         }

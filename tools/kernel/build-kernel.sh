@@ -73,13 +73,16 @@ if [ ! -f "$out/.built" ]; then
 		touch "$out/.configured"
 	fi
 	say "building $flavour kernel (-j$jobs), this takes a while the first time"
-	if ! make -s -C "$src" O="$out" LLVM= -j"$jobs" bzImage modules >&2; then
-		# A parallel build has been seen to fail once on a truncated
-		# rust/host/libsyn.rlib; a second pass is cheap and settles it.
-		say "build failed; retrying once"
+	# Parallel builds here have been seen to fail now and then on a file the
+	# build itself had just written (a truncated rust/host/libsyn.rlib, a
+	# missing .o.d for fixdep); another pass picks up where it stopped.
+	tries=1
+	until make -s -C "$src" O="$out" LLVM= -j"$jobs" bzImage modules >&2; do
+		[ $tries -lt 3 ] || { say "kernel build failed $tries times"; exit 1; }
+		tries=$((tries + 1))
+		say "build failed; trying again ($tries of 3)"
 		rm -f "$out/rust/host/"*.rlib
-		make -s -C "$src" O="$out" LLVM= -j"$jobs" bzImage modules >&2
-	fi
+	done
 	touch "$out/.built"
 fi
 echo "$out"

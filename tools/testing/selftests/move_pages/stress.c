@@ -12,7 +12,12 @@
  *    native system call's under the same fault, and every page must still be
  *    mapped, on a node, and intact.
  * Afterwards nr_isolated_anon/file in /proc/vmstat must be back where they
- * started. Prints TAP and the figures; each phase is bounded in time.
+ * started and the kernel log must hold no report (WARN, BUG, lockdep, KFENCE)
+ * from the run. The allocation failures injected on purpose make the kernel
+ * print warn_alloc()'s stack dump; they are bracketed in the kernel log by
+ * "move_pages-test: expected allocation failures begin/end" so that the log
+ * scans (here and on the host) do not count those dumps. Prints TAP and the
+ * figures; each phase is bounded in time.
  *
  * Usage: stress [SECONDS_PER_PHASE]
  */
@@ -22,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,7 +43,19 @@ static char *region;
 static pthread_mutex_t page_lock[NR];
 static int stop;	/* set once by main, read atomically by the threads */
 static long ops_moves, ops_mutations, pages_verified, bad_status, corrupt;
+static long injected_page, injected_slab, fault_pages_checked;
 static int test_n, failures;
+
+static void log_mark(const char *msg)
+{
+	int fd = open("/dev/kmsg", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, msg, strlen(msg)) < 0)
+			perror("/dev/kmsg");
+		close(fd);
+	}
+}
 
 static void tap(int ok, const char *fmt, ...)
 {
@@ -251,6 +269,22 @@ static long read_vmstat(const char *name)
 	return v;
 }
 
+static void set_knob(const char *dir, const char *file, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", dir, file);
+	write_str(path, value);
+}
+
+static long get_knob(const char *dir, const char *file)
+{
+	char path[128], buf[32] = "";
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", dir, file);
+	return read_sysfs(path, buf, sizeof(buf)) < 0 ? -1 : atol(buf);
+}
+
 struct fault_result {
 	long ret;
 	int err;
@@ -265,13 +299,34 @@ struct fault_result {
  */
 static int make_it_fail = -1;
 
-static void set_fail(int on)
+/*
+ * How the fault of the next faulted_move() is armed: with fail_space 0, every
+ * allocation the fault attribute sees fails (up to BUDGET, counted down by
+ * the kernel in "times"); otherwise allocations of that size in total (pages
+ * for fail_page_alloc, bytes for failslab) succeed and the next one fails,
+ * once.
+ */
+#define BUDGET	1000000
+static long fail_space;
+
+static void set_fail(const char *knob, int on)
 {
+	char v[24];
+
+	if (on) {
+		snprintf(v, sizeof(v), "%ld", fail_space);
+		set_knob(knob, "space", v);
+		snprintf(v, sizeof(v), "%d", fail_space ? 1 : BUDGET);
+		set_knob(knob, "times", v);
+	}
 	if (pwrite(make_it_fail, on ? "1" : "0", 1, 0) != 1)
 		perror("make-it-fail");
+	if (!on)
+		*(strcmp(knob, "failslab") ? &injected_page : &injected_slab) +=
+			(fail_space ? 1 : BUDGET) - get_knob(knob, "times");
 }
 
-/* One move of 64 fresh pages to node 1 through @path, with @fail set for this thread. */
+/* One move of 64 fresh pages to node 1, natively or through the module, under @fail. */
 static void faulted_move(int module, const char *fail, struct fault_result *r)
 {
 	char *p = mmap(NULL, 64 * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -289,17 +344,23 @@ static void faulted_move(int module, const char *fail, struct fault_result *r)
 		r->status[i] = -12345;
 	}
 	if (fail)
-		set_fail(1);
+		set_fail(fail, 1);
 	errno = 0;
 	r->ret = module ? module_move_pages(fd, 0, 64, pages, nodes, r->status, MPOL_MF_MOVE)
 			: native_move_pages(0, 64, pages, nodes, r->status, MPOL_MF_MOVE);
 	r->err = r->ret < 0 ? errno : 0;
 	if (fail)
-		set_fail(0);
+		set_fail(fail, 0);
 	native_move_pages(0, 64, pages, NULL, r->final, 0);
 	r->corrupt = 0;
-	for (int i = 0; i < 64; i++)
-		r->corrupt += p[(long)i * psz] != i + 9 || p[(long)i * psz + psz - 1] != i + 9;
+	for (int i = 0; i < 64; i++) {
+		const unsigned char *q = (const unsigned char *)p + (long)i * psz;
+
+		for (long b = 0; b < psz; b += 64)
+			r->corrupt += q[b] != i + 9;
+		r->corrupt += q[psz - 1] != i + 9;
+	}
+	fault_pages_checked += 64;
 	munmap(p, 64 * psz);
 	close(fd);
 }
@@ -311,67 +372,186 @@ static int same_fault_result(const struct fault_result *a, const struct fault_re
 	       !memcmp(a->final, b->final, sizeof(a->final));
 }
 
-static void check_faulted(const char *name, const char *fail)
+static int on_node(const struct fault_result *r, int node)
+{
+	int n = 0;
+
+	for (int i = 0; i < 64; i++)
+		n += r->final[i] == node;
+	return n;
+}
+
+static int failed(const struct fault_result *r)
+{
+	return (r->ret < 0 && r->err == ENOMEM) || r->ret > 0;
+}
+
+/*
+ * Native first, then the module, under the same fault. With @exact, both
+ * answers (return value, errno, status array, where the pages ended) must be
+ * equal. Without it (a node filled up, where a page freed meanwhile may let
+ * one more move succeed), both must have failed: -ENOMEM, or the upstream
+ * count of pages not migrated with the batch's status slots left unwritten.
+ * Always: every page mapped, on node 0 or 1, contents intact.
+ */
+static void check_faulted(const char *name, const char *fail, int exact)
 {
 	struct fault_result n, m;
-	int mapped = 1;
+	int ok;
 
 	faulted_move(0, fail, &n);
 	faulted_move(1, fail, &m);
-	for (int i = 0; i < 64; i++)
-		mapped &= m.final[i] == 0 || m.final[i] == 1;
-	tap(same_fault_result(&n, &m) && mapped,
-	    "%s: native ret %ld errno %d, module ret %ld errno %d, status[0] %d/%d, final[0] %d/%d, corrupt %d/%d",
-	    name, n.ret, n.err, m.ret, m.err, n.status[0], m.status[0], n.final[0], m.final[0],
-	    n.corrupt, m.corrupt);
+	if (exact)
+		ok = same_fault_result(&n, &m);
+	else
+		ok = !n.corrupt && !m.corrupt && failed(&n) && failed(&m);
+	ok &= on_node(&m, 0) + on_node(&m, 1) == 64;
+	tap(ok,
+	    "%s: native ret %ld errno %d, module ret %ld errno %d, status[0] %d/%d, pages moved %d/%d, corrupt %d/%d%s",
+	    name, n.ret, n.err, m.ret, m.err, n.status[0], m.status[0], on_node(&n, 1),
+	    on_node(&m, 1), n.corrupt, m.corrupt,
+	    exact ? "" : same_fault_result(&n, &m) ? " (equal)" : " (not equal)");
 }
 
-static void set_knob(const char *dir, const char *file, const char *value)
+static long node_free_kb(int node)
 {
-	char path[128];
+	char path[96], line[128];
+	long kb = -1;
+	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", dir, file);
-	write_str(path, value);
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *m = strstr(line, "MemFree:");
+
+		if (m)
+			kb = atol(m + strlen("MemFree:"));
+	}
+	if (f)
+		fclose(f);
+	return kb;
 }
 
 static void phase_faults(void)
 {
 	static const char * const knobs[] = { "fail_page_alloc", "failslab" };
+	static const char nr_huge[] =
+		"/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages";
+	char old_pool[32] = "0", pool[32] = "0";
+	long free_before, free_pool, free_full, fill_len = 64L << 20;
+	void **fill_pages;
+	int *fill_nodes, *fill_status;
+	char *fill;
+	long fill_ret;
+	int fill_err;
 
 	make_it_fail = open("/proc/thread-self/make-it-fail", O_WRONLY);
 	if (make_it_fail < 0) {
 		tap(0, "fault injection: no /proc/thread-self/make-it-fail");
 		return;
 	}
+	log_mark("move_pages-test: expected allocation failures begin\n");
 	for (int k = 0; k < 2; k++) {
 #define KNOB(f, v) set_knob(knobs[k], f, v)
 		KNOB("task-filter", "Y");
 		KNOB("probability", "100");
 		KNOB("interval", "1");
-		KNOB("times", "-1");
 		KNOB("verbose", "0");
+		KNOB("ignore-gfp-wait", "N");
 		if (k == 0) {
-			KNOB("ignore-gfp-wait", "N");
 			KNOB("ignore-gfp-highmem", "N");
 			KNOB("min-order", "0");
-		} else {
-			KNOB("ignore-gfp-wait", "N");
 		}
-		check_faulted(knobs[k], knobs[k]);
-		KNOB("probability", "0");
 #undef KNOB
 	}
-
-	/* Node 1 filled up: its free memory taken by a hugetlb pool. */
-	write_str("/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "2000");
-	{
-		char free[96] = "?";
-
-		read_sysfs("/sys/devices/system/node/node1/meminfo", free, sizeof(free));
-		printf("# node 1 with its hugetlb pool grown: %s\n", free);
+	fail_space = 0;
+	check_faulted("fail_page_alloc, every allocation", "fail_page_alloc", 1);
+	/* The first 20 pages' allocations succeed, then one fails: a partial batch. */
+	fail_space = 20;
+	check_faulted("fail_page_alloc, the 21st allocation", "fail_page_alloc", 1);
+	fail_space = 0;
+	check_faulted("failslab, every slab allocation", "failslab", 1);
+	for (int k = 0; k < 2; k++) {
+		set_knob(knobs[k], "probability", "0");
+		set_knob(knobs[k], "space", "0");
+		set_knob(knobs[k], "times", "-1");
 	}
-	check_faulted("node 1 hugetlb-filled", NULL);
-	write_str("/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "4");
+
+	/*
+	 * Node 1 filled up: a hugetlb pool takes every free 2 MiB block, then
+	 * pages moved there from node 0 take the rest, until the node's
+	 * allocations fail (__GFP_THISNODE: no OOM kill, nothing to reclaim
+	 * without swap). Moves to node 1 must then fail in both
+	 * implementations, and every page stay mapped and intact.
+	 */
+	free_before = node_free_kb(1);
+	read_sysfs(nr_huge, old_pool, sizeof(old_pool));
+	write_str(nr_huge, "100000");
+	free_pool = node_free_kb(1);
+	read_sysfs(nr_huge, pool, sizeof(pool));
+	fill = mmap(NULL, fill_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fill_pages = calloc(fill_len / psz, sizeof(void *));
+	fill_nodes = calloc(fill_len / psz, sizeof(int));
+	fill_status = calloc(fill_len / psz, sizeof(int));
+	for (long i = 0; i < fill_len / psz; i++) {
+		fill[i * psz] = 1;
+		fill_pages[i] = fill + i * psz;
+		fill_nodes[i] = 1;
+	}
+	fill_ret = native_move_pages(0, fill_len / psz, fill_pages, fill_nodes, fill_status,
+				     MPOL_MF_MOVE);
+	fill_err = fill_ret < 0 ? errno : 0;
+	free_full = node_free_kb(1);
+	printf("# node 1 free: %ld kB; with a hugetlb pool of %ld pages: %ld kB;",
+	       free_before, atol(pool), free_pool);
+	printf(" after a move of %ld pages there (ret %ld, errno %d): %ld kB\n",
+	       fill_len / psz, fill_ret, fill_err, free_full);
+	check_faulted("node 1 full", NULL, 0);
+	munmap(fill, fill_len);
+	free(fill_pages);
+	free(fill_nodes);
+	free(fill_status);
+	write_str(nr_huge, old_pool);
+	log_mark("move_pages-test: expected allocation failures end\n");
+}
+
+/* Reports in the kernel log since the "stress begin" mark, with the log scans' rule. */
+static int kernel_reports(void)
+{
+	static const char * const heads[] = {
+		"WARNING:", "BUG:", "Oops", "KFENCE:", "INFO: possible", "circular locking",
+		"Call Trace:", "unreferenced object",
+	};
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf = len > 0 ? malloc(len + 1) : NULL;
+	int n = 0, expected = 0, seen_begin = 0;
+	char *line, *save;
+
+	if (!buf)
+		return -1;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, "move_pages-test: stress begin"))
+			seen_begin = 1, n = 0;
+		if (strstr(line, "move_pages-test: expected allocation failures begin"))
+			expected = 1;
+		if (strstr(line, "move_pages-test: expected allocation failures end"))
+			expected = 0;
+		if (expected && strstr(line, "Call Trace:"))
+			continue;
+		for (unsigned int h = 0; h < ARRAY_SIZE(heads); h++)
+			if (strstr(line, heads[h])) {
+				n++;
+				break;
+			}
+	}
+	free(buf);
+	return seen_begin ? n : -1;
 }
 
 int main(int argc, char **argv)
@@ -379,9 +559,11 @@ int main(int argc, char **argv)
 	int secs = argc > 1 ? atoi(argv[1]) : 10;
 	long iso_anon = read_vmstat("nr_isolated_anon"), iso_file = read_vmstat("nr_isolated_file");
 	long anon_after, file_after;
+	int reports;
 
 	psz = sysconf(_SC_PAGESIZE);
-	printf("TAP version 13\n1..4\n");
+	log_mark("move_pages-test: stress begin\n");
+	printf("TAP version 13\n1..8\n");
 	phase_races(secs);
 	phase_exits(secs / 2 + 1);
 	phase_faults();
@@ -392,8 +574,12 @@ int main(int argc, char **argv)
 	tap(anon_after == iso_anon && file_after == iso_file,
 	    "nothing left isolated: nr_isolated_anon %ld -> %ld, nr_isolated_file %ld -> %ld",
 	    iso_anon, anon_after, iso_file, file_after);
-	printf("# figures: %ld move calls, %ld mutations, %ld pages verified,",
-	       ops_moves, ops_mutations, pages_verified);
-	printf(" 3 fault kinds injected\n");
+	reports = kernel_reports();
+	tap(reports == 0, "kernel reports during the run: %d", reports);
+	printf("# figures: %ld move calls, %ld mutations, %ld pages verified (%ld under faults),",
+	       ops_moves, ops_mutations, pages_verified + fault_pages_checked,
+	       fault_pages_checked);
+	printf(" faults injected: %ld page allocations, %ld slab allocations; %d kernel reports\n",
+	       injected_page, injected_slab, reports);
 	return failures ? 1 : 0;
 }

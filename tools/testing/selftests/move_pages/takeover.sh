@@ -15,37 +15,30 @@ check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 counter() { sed -n "s/^$1 //p" $D/stats; }
 
 echo "TAP version 13"
-echo "1..15"
+echo "1..16"
 rmmod move_pages 2>/dev/null
 
 insmod $MOD takeover=1
 check takeover_param_turns_it_on '[ "$(cat $D/takeover)" = 1 ]'
 
-before=$(counter calls_syscall)
-calls=$(./mp_hammer -n 25)
-after=$(counter calls_syscall)
-check "syscalls_served_by_module (calls $calls, counter $before -> $after)" \
-	'[ "$calls" = 25 ] && [ $((after - before)) -eq 25 ]'
+# served NAME COUNTER HAMMER N EXPECTED: N calls by HAMMER must all succeed and
+# move COUNTER by EXPECTED.
+served() {
+	before=$(counter "$2")
+	calls=$("./$3" -n "$4")
+	after=$(counter "$2")
+	want_calls=$4 want_delta=$5
+	check "$1 (calls $calls, $2 $before -> $after)" \
+		'[ "$calls" = "$want_calls" ] && [ $((after - before)) -eq "$want_delta" ]'
+}
 
-before=$(counter calls_syscall32)
-calls=$(./mp_hammer32 -n 7)
-after=$(counter calls_syscall32)
-check "compat_syscalls_served_by_module (calls $calls, counter $before -> $after)" \
-	'[ "$calls" = 7 ] && [ $((after - before)) -eq 7 ]'
-
+served syscalls_served_by_module calls_syscall mp_hammer 25 25
+served compat_syscalls_served_by_module calls_syscall32 mp_hammer32 7 7
 echo 0 >$D/takeover
-before=$(counter calls_syscall)
-calls=$(./mp_hammer -n 10)
-after=$(counter calls_syscall)
-check "switched_off_at_run_time (calls $calls, counter $before -> $after)" \
-	'[ "$(cat $D/takeover)" = 0 ] && [ "$calls" = 10 ] && [ "$after" = "$before" ]'
-
+served switched_off_at_run_time calls_syscall mp_hammer 10 0
+check takeover_reads_off '[ "$(cat $D/takeover)" = 0 ]'
 echo 1 >$D/takeover
-before=$(counter calls_syscall)
-calls=$(./mp_hammer -n 10)
-after=$(counter calls_syscall)
-check "switched_on_at_run_time (calls $calls, counter $before -> $after)" \
-	'[ "$calls" = 10 ] && [ $((after - before)) -eq 10 ]'
+served switched_on_at_run_time calls_syscall mp_hammer 10 10
 
 echo "# differential scenarios, the system call now served by the module"
 before=$(counter calls_syscall)

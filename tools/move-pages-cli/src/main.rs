@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `move-pages`: where the pages of a process are, and moving them to another NUMA node, through
+//! `move_pages(2)` as served by `/dev/move_pages` (the move_pages kernel module).
+//!
+//! # Usage
+//!
+//! ```text
+//! move-pages query --pid PID [SELECTION] [--batch N] [--progress|--no-progress] [--json]
+//! move-pages move --pid PID --to NODE [SELECTION] [--all] [--batch N]
+//!                 [--progress|--no-progress] [--json]
+//! move-pages --help | --version
+//! ```
+//!
+//! - `--pid PID`: the process; `self` or `0` is `move-pages` itself.
+//! - `query` counts the selected pages per node and per status error, from a `move_pages()`
+//!   query (`nodes == NULL`).
+//! - `move` queries (before), moves every selected page to `--to NODE` with `MPOL_MF_MOVE`
+//!   (`--all`: `MPOL_MF_MOVE_ALL`, needs `CAP_SYS_NICE`), `--batch N` pages per ioctl call
+//!   (default 16384, at most 1M; `K`/`M` suffixes), then queries again (after). It reports the
+//!   sum of the calls' return values (pages not migrated) and the error statuses of the move.
+//! - SELECTION, any number of each, combined (union, overlaps merged so no page appears twice):
+//!   - `--range START-END` (END exclusive) or `--range START+LEN`: decimal or `0x` hex numbers,
+//!     LEN may end in `K`, `M`, `G`, `T` (binary). Ranges are rounded out to whole pages (START
+//!     down, END up) without a warning.
+//!   - `--map NAME`: the readable or writable mappings of `/proc/PID/maps` whose name is NAME
+//!     (`[heap]`, `[stack]`, `[anon:x]`, `/path/to/file (deleted)`), whose file path is NAME
+//!     (with or without ` (deleted)`), or whose file basename is NAME (`libc.so.6`).
+//!   - none: every readable or writable mapping except `[vsyscall]`, `[vvar]`,
+//!     `[vvar_vclock]`, `[vdso]` and `[uprobes]`.
+//! - The progress bar (one per pass: `query`, or `before`, `move`, `after`) goes to stderr when
+//!   stderr is a terminal and `--json` is not given, for passes that last more than half a
+//!   second; `--progress` forces it on from the start, `--no-progress` off.
+//!
+//! Before calling the device, `move` checks the node in `/sys/devices/system/node` (exists,
+//! `online`, `has_memory`) and the process's `Mems_allowed_list`; the kernel's own errors
+//! (`ESRCH`, `EPERM`, `EACCES`, `ENODEV`, ...) are reported with their meaning.
+//!
+//! Exit status: 0 when the command ran (pages that failed are in the report), 1 on an error
+//! (message on stderr: no such process, permission, bad range or node, no matching mapping,
+//! module not loaded...), 2 on a usage error (with a short usage on stderr).
+//!
+//! # Text output
+//!
+//! ```text
+//! $ move-pages query --pid 1234
+//! pid 1234: 2560 pages (10.0 MiB)
+//!   node 0                 2048   80.0%
+//!   node 1                  256   10.0%
+//!   not present (-ENOENT)   256   10.0%
+//!   total                  2560
+//! $ move-pages move --pid 1234 --to 1
+//! pid 1234: 2560 pages (10.0 MiB) to node 1, MPOL_MF_MOVE, 16384 pages per call
+//! before:
+//!   node 0                 2304   90.0%
+//!   not present (-ENOENT)   256   10.0%
+//!   total                  2560
+//! move: 1 call, 0 pages (0 B) not migrated
+//!   failed: 256 not present (-ENOENT)
+//! after:
+//!   node 1                 2304   90.0%
+//!   not present (-ENOENT)   256   10.0%
+//!   total                  2560
+//! ```
+//!
+//! Other statuses: `unmapped, zero page or unmovable (-EFAULT)`, `shared with other processes
+//! (-EACCES)` (needs `--all`), `busy (-EBUSY)`...; `not attempted` counts status slots the
+//! kernel left unwritten after a failed migration in the same call.
+//!
+//! # JSON output (`--json`)
+//!
+//! One object on one line. Node keys are node numbers; error keys are errno names (`ENOENT`,
+//! `EFAULT`, `EACCES`, `EBUSY`...; `errno N` for others). Empty maps are `{}`.
+//!
+//! `query`:
+//!
+//! ```text
+//! {"pid":1234,"page_size":4096,"pages":2560,
+//!  "nodes":{"0":2048,"1":256},"errors":{"ENOENT":256}}
+//! ```
+//!
+//! `move`:
+//!
+//! ```text
+//! {"pid":1234,"page_size":4096,"pages":2560,"node":1,"flags":"MPOL_MF_MOVE","batch":16384,
+//!  "calls":1,
+//!  "before":{"nodes":{"0":2304},"errors":{"ENOENT":256}},
+//!  "after":{"nodes":{"1":2304},"errors":{"ENOENT":256}},
+//!  "not_migrated":0,"failed":{"ENOENT":256},"not_attempted":0}
+//! ```
+//!
+//! - `pid`: the process's real pid (also for `--pid self`); `pages`: pages selected;
+//! - `calls`: move ioctl calls; `not_migrated`: sum of their positive return values (pages
+//!   `migrate_pages()` failed to move, including those not attempted after it in the same call);
+//! - `failed`: the error statuses the move calls wrote (`EACCES`: shared, needs `--all`;
+//!   `ENOENT`: not present; `EFAULT`: unmapped, zero page or unmovable; `EBUSY`...);
+//! - `not_attempted`: status slots the kernel left unwritten after a failed migration.
+//!
+//! Errors are always text on stderr, also with `--json`.
+
+fn main() {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    std::process::exit(move_pages_cli::run::main(&args));
+}
