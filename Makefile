@@ -2,24 +2,29 @@
 #
 # move_pages: the move_pages(2) system call as a Rust kernel module.
 #
-#   make            set up the host, build (or reuse) the test kernel, build the module
+#   make            set up the host, build (or reuse) the test kernel, build the module,
+#                   the command-line tool (tools/move-pages-cli) and the samples
 #   make run        ... and boot a two-node VM that moves a buffer through the module
 #   make test       every test: host checks, KUnit and selftests in the VM
+#   make rust-analyzer  rust-project.json for editors (kernel crates + this module)
 #
 # KDIR=/path/to/built/kernel builds the module against another kernel tree.
 # Kbuild reads ./Kbuild, not this file.
 
 BUILD := tools/build.sh
 
-.PHONY: all setup module guest run test clean
+.PHONY: all setup module tools guest run test rust-analyzer clean
 
-all: module
+all: module tools
 
 setup:
 	@$(BUILD) setup
 
 module: setup
 	@$(BUILD) module
+
+tools: setup
+	@$(BUILD) tools
 
 guest: module
 	@$(BUILD) guest
@@ -30,6 +35,9 @@ run: guest
 
 test: setup
 	@tools/test.sh
+
+rust-analyzer: setup
+	@$(BUILD) rust-analyzer
 
 clean:
 	@rm -rf build

@@ -23,7 +23,10 @@ pub(crate) struct FolioWalkRaw(pub(crate) [u8; FOLIO_WALK_BYTES]);
 #[expect(improper_ctypes)]
 extern "C" {
     pub(crate) fn mp_layout(item: c_uint) -> usize;
+    #[cfg(MODULE)]
     pub(crate) fn mp_kallsyms_lookup_name_addr() -> c_ulong;
+    #[cfg(not(MODULE))]
+    pub(crate) fn mp_builtin_lookup_name(name: *const c_char) -> c_ulong;
     pub(crate) fn mp_symbol_check(addr: c_ulong, name: *const c_char, is_func: bool) -> c_int;
     pub(crate) fn mp_folio_walk_bytes() -> usize;
 

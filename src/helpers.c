@@ -19,6 +19,18 @@
 #include <linux/vmstat.h>
 #include <asm/ibt.h>
 
+#ifndef MODULE
+/* Declarations of what mp_builtin_symbols[] binds. */
+#include <linux/cpuset.h>
+#include <linux/huge_mm.h>
+#include <linux/hugetlb.h>
+#include <linux/mempolicy.h>
+#include <linux/ptrace.h>
+#include <linux/security.h>
+#include <linux/swap.h>
+/* folio_isolate_lru(), lru_cache_disable() */
+#include "internal.h"
+#endif
 #include "helpers.h"
 
 static_assert(sizeof(struct folio_walk) <= MP_FOLIO_WALK_BYTES);
@@ -49,6 +61,7 @@ size_t mp_layout(unsigned int item)
 	return item < MP_LAYOUT_NR_ITEMS ? layout[item] : 0;
 }
 
+#ifdef MODULE
 /*
  * kallsyms_lookup_name() is not exported; a kprobe registered on it reports
  * its address. The probe is removed at once.
@@ -64,6 +77,54 @@ unsigned long mp_kallsyms_lookup_name_addr(void)
 	unregister_kprobe(&kp);
 	return addr;
 }
+#else
+/*
+ * Built into the kernel, the linker binds the migration core: this table
+ * takes the address of every function and variable the Rust side's symbol
+ * table names (src/symbols.rs), and mp_builtin_lookup_name() hands them out
+ * in place of kallsyms_lookup_name(). A name missing here is an error at
+ * boot, never a silent fallback to kallsyms.
+ */
+#define MP_SYM(s) { #s, (unsigned long)&(s) }
+
+static const struct {
+	const char *name;
+	unsigned long addr;
+} mp_builtin_symbols[] = {
+	MP_SYM(kallsyms_lookup_name),
+	MP_SYM(migrate_pages),
+	MP_SYM(putback_movable_pages),
+	MP_SYM(folio_isolate_lru),
+	MP_SYM(folio_isolate_hugetlb),
+	MP_SYM(folio_walk_start),
+	MP_SYM(vma_pgtable_walk_end),
+	MP_SYM(vma_migratable),
+	MP_SYM(lru_cache_disable),
+	MP_SYM(lru_disable_count),
+	MP_SYM(alloc_migration_target),
+	MP_SYM(find_get_task_by_vpid),
+	MP_SYM(ptrace_may_access),
+#ifdef CONFIG_CPUSETS
+	MP_SYM(cpuset_mems_allowed),
+#endif
+#ifdef CONFIG_SECURITY
+	MP_SYM(security_task_movememory),
+#endif
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	MP_SYM(huge_zero_folio),
+#endif
+};
+
+unsigned long mp_builtin_lookup_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mp_builtin_symbols); i++)
+		if (!strcmp(mp_builtin_symbols[i].name, name))
+			return mp_builtin_symbols[i].addr;
+	return 0;
+}
+#endif
 
 /*
  * Check that @addr is the start of the kernel symbol @name and, for a

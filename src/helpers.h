@@ -2,7 +2,8 @@
 /*
  * C helpers of the move_pages module: static inline kernel functions and
  * macros that Rust cannot call, plus the kprobe-based lookup of
- * kallsyms_lookup_name() (struct kprobe has no Rust binding).
+ * kallsyms_lookup_name() (struct kprobe has no Rust binding) in a module, or
+ * the linker-bound symbol table when built into the kernel.
  */
 #ifndef MOVE_PAGES_HELPERS_H
 #define MOVE_PAGES_HELPERS_H
@@ -40,7 +41,11 @@ enum mp_layout_item {
 };
 
 size_t mp_layout(unsigned int item);
+#ifdef MODULE
 unsigned long mp_kallsyms_lookup_name_addr(void);
+#else
+unsigned long mp_builtin_lookup_name(const char *name);
+#endif
 int mp_symbol_check(unsigned long addr, const char *name, bool is_func);
 size_t mp_folio_walk_bytes(void);
 

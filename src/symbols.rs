@@ -3,8 +3,9 @@
 //! Resolution of the non-exported kernel functions and variables the module calls.
 //!
 //! An out-of-tree module cannot link against symbols the kernel does not export. They are looked
-//! up once, at load, through `kallsyms_lookup_name()` (itself found with a kprobe), and each one
-//! is verified before it is trusted: the address must be the start of the named symbol, and a
+//! up once, at load, through `kallsyms_lookup_name()` (itself found with a kprobe); built into
+//! the kernel, the linker binds them instead (the C table `mp_builtin_symbols[]`). Each one is
+//! verified before it is trusted: the address must be the start of the named symbol, and a
 //! function must be callable indirectly on this kernel (an IBT kernel seals the `ENDBR` of
 //! functions it never calls indirectly; a kCFI kernel would check a type hash the module cannot
 //! vouch for). Any failure is reported by name and the module refuses to load.
@@ -150,7 +151,8 @@ fn find_checked(
     name: &CStr,
     is_func: bool,
 ) -> core::result::Result<usize, (c_int, &'static str)> {
-    // SAFETY: `find` is `kallsyms_lookup_name`, verified by `resolve`; `name` is a valid C
+    // SAFETY: `find` is `kallsyms_lookup_name` (verified by `resolve`) or, built in, the
+    // linker-bound table's lookup, both `unsigned long (const char *)`; `name` is a valid C
     // string.
     let addr = unsafe { find(name.as_char_ptr()) };
     // SAFETY: `mp_symbol_check` only formats `addr` through kallsyms and, for functions, reads
@@ -179,15 +181,9 @@ fn lookup(find: KallsymsLookupNameFn, name: &CStr, is_func: bool) -> Result<usiz
     })
 }
 
-/// Resolves and verifies all symbols and publishes them for [`get`].
-pub(crate) fn resolve() -> Result {
-    if ffi::FOLIO_WALK_BYTES < {
-        // SAFETY: Returns a constant.
-        unsafe { ffi::mp_folio_walk_bytes() }
-    } {
-        pr_err!("struct folio_walk is larger than the module reserves\n");
-        return Err(EINVAL);
-    }
+/// `kallsyms_lookup_name()`, found with a kprobe (it is not exported) and verified.
+#[cfg(MODULE)]
+fn kallsyms_lookup_name() -> Result<KallsymsLookupNameFn> {
     // SAFETY: Registers and removes a kprobe; no other requirement.
     let addr = unsafe { ffi::mp_kallsyms_lookup_name_addr() };
     if addr == 0 {
@@ -205,8 +201,26 @@ pub(crate) fn resolve() -> Result {
     }
     // SAFETY: `addr` was just verified to be the entry of `kallsyms_lookup_name`, whose C type is
     // `unsigned long kallsyms_lookup_name(const char *)`.
-    let find = unsafe { core::mem::transmute::<usize, KallsymsLookupNameFn>(addr as usize) };
+    Ok(unsafe { core::mem::transmute::<usize, KallsymsLookupNameFn>(addr as usize) })
+}
 
+/// Built into the kernel, the names resolve to addresses the linker filled in
+/// (`mp_builtin_symbols[]` in `helpers.c`); kallsyms is not searched.
+#[cfg(not(MODULE))]
+fn kallsyms_lookup_name() -> Result<KallsymsLookupNameFn> {
+    Ok(ffi::mp_builtin_lookup_name)
+}
+
+/// Resolves and verifies all symbols and publishes them for [`get`].
+pub(crate) fn resolve() -> Result {
+    if ffi::FOLIO_WALK_BYTES < {
+        // SAFETY: Returns a constant.
+        unsafe { ffi::mp_folio_walk_bytes() }
+    } {
+        pr_err!("struct folio_walk is larger than the module reserves\n");
+        return Err(EINVAL);
+    }
+    let find = kallsyms_lookup_name()?;
     let symbols = resolve_table(find)?;
     // A reload of the module gets a fresh static, so this only fails if `resolve` runs twice.
     if !SYMBOLS.populate(symbols) {

@@ -73,6 +73,11 @@ cmd_guest() {
 	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
 		--example rust_diff --target x86_64-unknown-linux-gnu)
 	cp "$top/tools/move-pages/target/x86_64-unknown-linux-gnu/release/examples/rust_diff" "$g/"
+	say "building the command-line tool"
+	(cd "$top/tools/move-pages-cli" &&
+	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
+		--target x86_64-unknown-linux-gnu)
+	cp "$top/tools/move-pages-cli/target/x86_64-unknown-linux-gnu/release/move-pages" "$g/"
 	cp "$top"/tools/testing/selftests/move_pages/*.sh "$top/tools/vm/demo.sh" "$g/"
 	cp "$top/move_pages.ko" "$g/"
 	# numactl's migratepages, with the shared libraries it needs.
@@ -105,14 +110,65 @@ cmd_vm() {
 		"$mode" "$out/vm-$mode" "$limit"
 }
 
+# The user-space tools for this host: the command-line tool and the samples.
+cmd_tools() {
+	say "building tools/move-pages-cli (target/release/move-pages)"
+	(cd "$top/tools/move-pages-cli" && cargo build -q --release)
+	if [ -f "$top/samples/rust/Cargo.toml" ]; then
+		say "building samples (build/samples/)"
+		mkdir -p "$out/samples"
+		local c
+		for c in "$top"/samples/*.c; do
+			gcc -O2 -Wall -Wextra -D_GNU_SOURCE -I"$top/include/uapi" \
+				-o "$out/samples/$(basename "$c" .c)" "$c"
+		done
+		(cd "$top/samples/rust" && cargo build -q --release)
+	fi
+}
+
+# rust-project.json for rust-analyzer: the kernel's generator describes the
+# kernel crates; it finds crate roots only next to a Kbuild naming them, so
+# the module's root (src/move_pages.rs, named by ./Kbuild) is added here, with
+# the dependencies and cfgs a module crate gets.
+cmd_rust_analyzer() {
+	local k
+	k=$(kdir)
+	make -s -C "$k" M="$top" LLVM= rust-analyzer
+	python3 - "$top/rust-project.json" "$top/src/move_pages.rs" <<'PY'
+import json
+import sys
+
+path, root = sys.argv[1], sys.argv[2]
+project = json.load(open(path))
+crates = project["crates"]
+index = {c["display_name"]: i for i, c in enumerate(crates)}
+if not any(c["root_module"] == root for c in crates):
+    kernel = crates[index["kernel"]]
+    deps = ["core", "kernel", "pin_init", "zerocopy", "zerocopy_derive"]
+    crates.append({
+        "display_name": "move_pages",
+        "root_module": root,
+        "is_workspace_member": True,
+        "deps": [{"crate": index[d], "name": d} for d in deps if d in index],
+        "cfg": kernel["cfg"] + ["MODULE"],
+        "edition": kernel["edition"],
+        "env": kernel["env"],
+    })
+json.dump(project, open(path, "w"), sort_keys=True, indent=4)
+PY
+	say "wrote rust-project.json"
+}
+
 cmd=${1:-}
 shift || true
 case $cmd in
 setup) cmd_setup ;;
 kdir) kdir ;;
 ksrc) ksrc "$(kdir)" ;;
+rust-analyzer) cmd_rust_analyzer ;;
+tools) cmd_tools ;;
 module) cmd_module ;;
 guest) cmd_guest ;;
 vm) cmd_vm "$@" ;;
-*) echo "usage: $0 setup|kdir|ksrc|module|guest|vm MODE [TIMEOUT]" >&2; exit 2 ;;
+*) echo "usage: $0 setup|kdir|ksrc|rust-analyzer|module|tools|guest|vm MODE [TIMEOUT]" >&2; exit 2 ;;
 esac

@@ -42,9 +42,9 @@ ksrc=$($build ksrc)
 # clippy warning fails.
 find "$top/src" -name '*.o' -delete
 CLIPPY=1 $build module >"$out/module-build.log" 2>&1
-st=$?
+mod_st=$?
 cat "$out/module-build.log"
-result $st "module builds"
+result $mod_st "module builds"
 grep -q 'warning' "$out/module-build.log"
 result $((! $?)) "module build is rustc- and clippy-clean"
 
@@ -60,15 +60,36 @@ st=$?
 cat "$out/checkpatch.log"
 result $st "checkpatch --strict on C sources"
 
-(cd tools/move-pages && cargo test -q) >"$out/cargo-test.log" 2>&1
+# The user-space crates: tests, clippy (no warning), rustfmt.
+for crate in tools/move-pages tools/move-pages-cli samples/rust; do
+	[ -f "$crate/Cargo.toml" ] || continue
+	(cd "$crate" && cargo test -q) >"$out/cargo-test.log" 2>&1
+	st=$?
+	cat "$out/cargo-test.log"
+	result $st "cargo test ($crate)"
+	(cd "$crate" && cargo clippy -q --all-targets -- -D warnings && cargo fmt --check) \
+		>"$out/cargo-lint.log" 2>&1
+	st=$?
+	cat "$out/cargo-lint.log"
+	result $st "cargo clippy and fmt clean ($crate)"
+done
+
+# The directory dropped into the kernel tree, built in (=y): compiles only
+# the module's directory against the cached tree (see tools/intree.sh).
+tools/intree.sh check y >"$out/intree.log" 2>&1
 st=$?
-cat "$out/cargo-test.log"
-result $st "cargo test (tools/move-pages)"
+tail -5 "$out/intree.log"
+result $st "in-tree build (CONFIG_MOVE_PAGES=y) against the test kernel's tree"
+
+make -s rust-analyzer >"$out/rust-analyzer.log" 2>&1 && [ -s rust-project.json ]
+st=$?
+cat "$out/rust-analyzer.log"
+result $st "make rust-analyzer writes rust-project.json"
 
 bash -n tools/vm/init tools/vm/*.sh tools/*.sh tools/testing/selftests/move_pages/*.sh
 result $? "shell scripts parse"
 
-if [ $st -ne 0 ] && [ ! -f "$top/move_pages.ko" ]; then
+if [ $mod_st -ne 0 ] && [ ! -f "$top/move_pages.ko" ]; then
 	finish
 fi
 

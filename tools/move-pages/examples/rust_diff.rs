@@ -50,13 +50,28 @@ fn main() {
     let mut s_lib = vec![0; 64];
     let r_native = native(&mut pages, None, &mut s_native);
     let r_lib = dev.move_pages(0, &pages, None, &mut s_lib, 0);
-    check(r_native == 0 && r_lib.is_ok() && s_native == s_lib, "query_like_native");
+    check(
+        r_native == 0 && r_lib.is_ok() && s_native == s_lib,
+        "query_like_native",
+    );
 
-    let target: Vec<c_int> = s_native.iter().map(|s| if *s == 0 { 1 } else { 0 }).collect();
-    let r_lib = dev.move_pages(0, &pages[..32], Some(&target[..32]), &mut s_lib[..32], MPOL_MF_MOVE);
+    let target: Vec<c_int> = s_native
+        .iter()
+        .map(|s| if *s == 0 { 1 } else { 0 })
+        .collect();
+    let r_lib = dev.move_pages(
+        0,
+        &pages[..32],
+        Some(&target[..32]),
+        &mut s_lib[..32],
+        MPOL_MF_MOVE,
+    );
     let r_native = native(&mut pages[32..], Some(&target[32..]), &mut s_native[32..]);
     check(
-        r_native == 0 && r_lib.ok() == Some(0) && s_lib[..32] == target[..32] && s_native[32..] == target[32..],
+        r_native == 0
+            && r_lib.ok() == Some(0)
+            && s_lib[..32] == target[..32]
+            && s_native[32..] == target[32..],
         "move_like_native",
     );
 
@@ -64,14 +79,25 @@ fn main() {
     let mut s_c = vec![0; 64];
     // SAFETY: The arrays are live and 64 entries long.
     let r_c = unsafe {
-        move_pages::move_pages(0, 64, pages.as_mut_ptr(), std::ptr::null(), s_c.as_mut_ptr(), 0)
+        move_pages::move_pages(
+            0,
+            64,
+            pages.as_mut_ptr(),
+            std::ptr::null(),
+            s_c.as_mut_ptr(),
+            0,
+        )
     };
     check(r_c == 0 && s_c == target, "libnuma_signature_query");
 
-    let bad = [1 as *mut c_void; 1];
+    // Address 1: nothing is ever mapped there.
+    let bad = [std::ptr::without_provenance_mut::<c_void>(1); 1];
     let mut st = [0; 1];
     let r = dev.move_pages(0, &bad, Some(&[7]), &mut st, MPOL_MF_MOVE);
-    check(r.err().and_then(|e| e.raw_os_error()) == Some(19), "invalid_node_is_enodev");
+    check(
+        r.err().and_then(|e| e.raw_os_error()) == Some(19),
+        "invalid_node_is_enodev",
+    );
 
     check(buf[PAGE * 3] == 0x5a, "contents_intact");
     std::process::exit(if failed == 0 { 0 } else { 1 });

@@ -163,6 +163,8 @@ pub unsafe extern "C" fn move_pages(
             return -1;
         }
     };
+    // `c_ulong` is `u32` on 32-bit targets, where the conversion is not useless.
+    #[allow(clippy::useless_conversion)]
     let args = MovePagesArgs {
         size: ARGS_SIZE_VER0,
         flags: flags as u32,
@@ -202,8 +204,14 @@ mod tests {
 
     #[test]
     fn short_arrays_are_einval() {
-        assert_eq!(check_lengths(2, None, 1).unwrap_err().raw_os_error(), Some(22));
-        assert_eq!(check_lengths(2, Some(1), 2).unwrap_err().raw_os_error(), Some(22));
+        assert_eq!(
+            check_lengths(2, None, 1).unwrap_err().raw_os_error(),
+            Some(22)
+        );
+        assert_eq!(
+            check_lengths(2, Some(1), 2).unwrap_err().raw_os_error(),
+            Some(22)
+        );
         assert!(check_lengths(2, Some(2), 2).is_ok());
         assert!(check_lengths(0, None, 0).is_ok());
     }

@@ -10,7 +10,7 @@
  * Prints the number of calls made; exits 1 on any wrong answer.
  *
  * mp_hammer -r: resident mode, for a migration done from outside: put the
- * pages on node 0, print "ready", wait for SIGUSR1, then check with a query
+ * pages on node 0, print "ready ADDRESS PAGES", wait for SIGUSR1, then check with a query
  * that every page is on node 1 with its contents intact.
  */
 #include <signal.h>
@@ -36,7 +36,7 @@ static int resident(char *buf, void **pages, long psz)
 		nodes[i] = 0;
 	if (native_move_pages(0, NR, pages, nodes, status, MPOL_MF_MOVE))
 		return 2;
-	printf("ready\n");
+	printf("ready %p %d\n", (void *)buf, NR);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	if (native_move_pages(0, NR, pages, NULL, status, 0))

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module as part of a kernel tree.
+#
+#   tools/intree.sh install KSRC [DIR]
+#	Copy the module into KSRC/DIR (default drivers/misc/move_pages) and
+#	hook it into the parent directory's Kconfig and Makefile. Idempotent.
+#	Then enable CONFIG_MOVE_PAGES (m or y) and build the kernel as usual.
+#
+#   tools/intree.sh check [y|m]
+#	Build the module in-tree, built in (y, default) or as a module (m),
+#	against the test kernel's tree and configuration (cached), compiling
+#	only the module's directory, not the kernel. Built in, the object must
+#	reference the migration core directly and carry no kprobe lookup.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${MP_CACHE:-$HOME/.cache/move_pages}
+say() { echo "[intree] $*" >&2; }
+
+install() { # KSRC DIR
+	local ksrc=$1 dir=${2:-drivers/misc/move_pages}
+	local parent name dest
+	parent=$(dirname "$dir")
+	name=$(basename "$dir")
+	dest=$ksrc/$dir
+	[ -f "$ksrc/$parent/Kconfig" ] && [ -f "$ksrc/$parent/Makefile" ] ||
+		{ say "$ksrc/$parent has no Kconfig and Makefile"; exit 1; }
+	rm -rf "$dest"
+	mkdir -p "$dest/src"
+	cp "$top/Kbuild" "$top/Kconfig" "$top/README.md" "$dest/"
+	cp "$top"/src/*.rs "$top"/src/*.c "$top"/src/*.h "$dest/src/"
+	cp -r "$top/Documentation" "$top/include" "$dest/"
+	# Edit real files, never through a symbolic link into another tree.
+	local f
+	for f in Kconfig Makefile; do
+		if [ -L "$ksrc/$parent/$f" ]; then
+			cp --remove-destination "$(readlink -f "$ksrc/$parent/$f")" "$ksrc/$parent/$f"
+		fi
+	done
+	if ! grep -qF "source \"$dir/Kconfig\"" "$ksrc/$parent/Kconfig"; then
+		if grep -q '^endmenu' "$ksrc/$parent/Kconfig"; then
+			# Inside the directory's menu: before its last endmenu.
+			tac "$ksrc/$parent/Kconfig" |
+				awk -v line="source \"$dir/Kconfig\"" \
+				'!done && /^endmenu/ { print; print line; done = 1; next } { print }' |
+				tac >"$ksrc/$parent/Kconfig.new"
+			mv "$ksrc/$parent/Kconfig.new" "$ksrc/$parent/Kconfig"
+		else
+			echo "source \"$dir/Kconfig\"" >>"$ksrc/$parent/Kconfig"
+		fi
+	fi
+	grep -qF "obj-\$(CONFIG_MOVE_PAGES)" "$ksrc/$parent/Makefile" ||
+		echo "obj-\$(CONFIG_MOVE_PAGES)	+= $name/" >>"$ksrc/$parent/Makefile"
+	say "installed in $dest; enable CONFIG_MOVE_PAGES (m or y) and build the kernel"
+}
+
+check() { # y|m
+	local mode=${1:-y} kdir ksrc base tree obj jobs
+	case $mode in y|m) ;; *) say "check: y or m"; exit 2 ;; esac
+	kdir=$("$top/tools/build.sh" kdir)
+	ksrc=$("$top/tools/build.sh" ksrc)
+	base=$cache/intree/$(basename "$kdir")
+	tree=$base/src
+	obj=$base/build-$mode
+	jobs=$(( $(nproc) + 1 ))
+	if [ ! -f "$tree/.farm-done" ]; then
+		say "making a tree of links to $ksrc"
+		rm -rf "$tree"
+		mkdir -p "$base"
+		cp -as "$ksrc" "$tree"
+		touch "$tree/.farm-done"
+	fi
+	install "$tree" drivers/misc/move_pages
+	if [ ! -f "$obj/.configured" ]; then
+		rm -rf "$obj"
+		mkdir -p "$obj"
+		cp "$kdir/.config" "$obj/.config"
+		"$ksrc/scripts/config" --file "$obj/.config" --set-val MOVE_PAGES "$mode"
+		make -s -C "$tree" O="$obj" LLVM= olddefconfig >&2
+		touch "$obj/.configured"
+	fi
+	grep -qx "CONFIG_MOVE_PAGES=$mode" "$obj/.config" ||
+		{ say "CONFIG_MOVE_PAGES=$mode did not survive olddefconfig (dependencies?)"; exit 1; }
+	say "building drivers/misc/move_pages/ in-tree (=$mode; the first time also the tree's Rust crates)"
+	make -s -C "$tree" O="$obj" LLVM= -j"$jobs" drivers/misc/move_pages/ 2>&1 |
+		tee "$base/build-$mode.log" >&2
+	if grep -i "warning" "$base/build-$mode.log" >/dev/null; then
+		say "the in-tree build has warnings"
+		exit 1
+	fi
+	local d=$obj/drivers/misc/move_pages o
+	if [ "$mode" = y ]; then
+		# Built in, the parts go into built-in.a as they are.
+		o=$d/src/helpers.o
+		for f in src/move_pages.o src/helpers.o; do
+			(cd "$obj" && ar t "$d/built-in.a") | grep "drivers/misc/move_pages/$f$" >/dev/null ||
+				{ say "$f is not in built-in.a"; exit 1; }
+		done
+		nm -u "$o" | grep -w migrate_pages >/dev/null ||
+			{ say "built in, helpers.o does not reference migrate_pages"; exit 1; }
+		! nm "$d/src/move_pages.o" "$o" | grep -w register_kprobe >/dev/null ||
+			{ say "built in, the module still looks symbols up with a kprobe"; exit 1; }
+	else
+		o=$d/move_pages.o
+		[ -f "$o" ] || { say "no $o"; exit 1; }
+	fi
+	say "in-tree build (=$mode) OK: $o"
+}
+
+cmd=${1:-}
+shift || true
+case $cmd in
+install) [ $# -ge 1 ] || { say "usage: intree.sh install KSRC [DIR]"; exit 2; }; install "$@" ;;
+check) check "$@" ;;
+*) say "usage: intree.sh install KSRC [DIR] | check [y|m]"; exit 2 ;;
+esac
