@@ -2,8 +2,8 @@
 
 //! Raw declarations of the C helpers in `helpers.c`.
 //!
-//! Only [`crate::mm_core`] and [`crate::symbols`] use these; everything else goes through their
-//! safe types.
+//! Only [`crate::mm_core`], [`crate::symbols`], [`crate::layout`] and [`crate::takeover`] use
+//! these; everything else goes through their safe types.
 
 use kernel::{
     bindings,
@@ -29,6 +29,20 @@ extern "C" {
     pub(crate) fn mp_builtin_lookup_name(name: *const c_char) -> c_ulong;
     pub(crate) fn mp_symbol_check(addr: c_ulong, name: *const c_char, is_func: bool) -> c_int;
     pub(crate) fn mp_folio_walk_bytes() -> usize;
+    pub(crate) fn mp_list_has_extra_refs(list: *mut bindings::list_head) -> bool;
+    pub(crate) fn mp_folio_walk_pfn(fw: *const FolioWalkRaw) -> u64;
+    pub(crate) fn mp_folio_pfn(folio: *mut bindings::folio) -> u64;
+    pub(crate) fn mp_folio_nr_pages(folio: *mut bindings::folio) -> u64;
+    pub(crate) fn mp_list_folio_ranges(
+        list: *mut bindings::list_head,
+        ranges: *mut u64,
+        max: usize,
+    ) -> usize;
+    pub(crate) fn mp_folio_alloc(
+        gfp: bindings::gfp_t,
+        order: c_uint,
+        nid: c_int,
+    ) -> *mut bindings::folio;
 
     pub(crate) fn mp_folio_nid(folio: *mut bindings::folio) -> c_int;
     pub(crate) fn mp_folio_test_hugetlb(folio: *mut bindings::folio) -> bool;

@@ -75,6 +75,11 @@ unsigned long mp_kallsyms_lookup_name_addr(void)
 		return 0;
 	addr = (unsigned long)kp.addr;
 	unregister_kprobe(&kp);
+#ifdef CONFIG_X86_KERNEL_IBT
+	/* The probe sits after the function's ENDBR (or its seal); report the entry. */
+	if (__is_endbr(*(u32 *)(addr - ENDBR_INSN_SIZE)))
+		addr -= ENDBR_INSN_SIZE;
+#endif
 	return addr;
 }
 #else
@@ -145,10 +150,11 @@ int mp_symbol_check(unsigned long addr, const char *name, bool is_func)
 		return -EFAULT;
 	if (!is_func)
 		return 0;
-	if (IS_ENABLED(CONFIG_CFI_CLANG))
+	if (IS_ENABLED(CONFIG_CFI) || IS_ENABLED(CONFIG_CFI_CLANG))
 		return -EOPNOTSUPP;
 #ifdef CONFIG_X86_KERNEL_IBT
-	if (!__is_endbr(*(u32 *)addr))
+	/* Exactly ENDBR64: __is_endbr() also accepts the seal's poison NOP. */
+	if (*(u32 *)addr != gen_endbr())
 		return -EPERM;
 #endif
 	return 0;
@@ -191,6 +197,68 @@ void mp_folio_isolated_lru(struct folio *folio, struct list_head *list)
 	list_add_tail(&folio->lru, list);
 	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
 			    folio_nr_pages(folio));
+}
+
+/*
+ * Whether a folio isolated on @list holds references beyond its mappings, its
+ * page or swap cache, PG_private and the isolation's own (as
+ * lru_cache_drain_for_folio() counts them): a per-CPU LRU batch may hold one.
+ */
+bool mp_list_has_extra_refs(struct list_head *list)
+{
+	struct folio *folio;
+
+	list_for_each_entry(folio, list, lru) {
+		if (folio_test_hugetlb(folio))
+			continue;
+		if (folio_ref_count(folio) != folio_expected_ref_count(folio) + 1)
+			return true;
+	}
+	return false;
+}
+
+/* The page frame number of the page a folio walk found. */
+u64 mp_folio_walk_pfn(const struct folio_walk *fw)
+{
+	return page_to_pfn(fw->page);
+}
+
+u64 mp_folio_pfn(struct folio *folio)
+{
+	return folio_pfn(folio);
+}
+
+u64 mp_folio_nr_pages(struct folio *folio)
+{
+	return folio_nr_pages(folio);
+}
+
+/*
+ * Write the first page frame number and the size of up to @max folios on
+ * @list to @ranges (two entries each); return how many folios are on it.
+ */
+size_t mp_list_folio_ranges(struct list_head *list, u64 *ranges, size_t max)
+{
+	struct folio *folio;
+	size_t n = 0;
+
+	list_for_each_entry(folio, list, lru) {
+		if (n < max) {
+			ranges[2 * n] = folio_pfn(folio);
+			ranges[2 * n + 1] = folio_nr_pages(folio);
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * __folio_alloc(), through its alloc_hooks() wrapper, so that with memory
+ * allocation profiling the new folios are accounted to this call site.
+ */
+struct folio *mp_folio_alloc(gfp_t gfp, unsigned int order, int nid)
+{
+	return __folio_alloc(gfp, order, nid, NULL);
 }
 
 /* The gfp mask do_move_pages_to_node() asks alloc_migration_target() for. */

@@ -55,6 +55,12 @@ bool mp_folio_is_zero(struct folio *folio, struct folio *huge_zero);
 bool mp_folio_is_zone_device(struct folio *folio);
 bool mp_folio_maybe_mapped_shared(struct folio *folio);
 void mp_folio_isolated_lru(struct folio *folio, struct list_head *list);
+bool mp_list_has_extra_refs(struct list_head *list);
+u64 mp_folio_walk_pfn(const struct folio_walk *fw);
+u64 mp_folio_pfn(struct folio *folio);
+u64 mp_folio_nr_pages(struct folio *folio);
+size_t mp_list_folio_ranges(struct list_head *list, u64 *ranges, size_t max);
+struct folio *mp_folio_alloc(gfp_t gfp, unsigned int order, int nid);
 gfp_t mp_move_pages_gfp(void);
 gfp_t mp_migration_gfp(struct folio *src, unsigned int *order);
 

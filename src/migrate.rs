@@ -10,10 +10,11 @@
 use crate::{
     mm_core::{
         self,
+        BatchLog,
         FolioList,
         FolioWalk,
         Isolation,
-        LruCacheDisabled,
+        LruCache,
         MigrateOutcome,
         NodeMask,
         NUMA_NO_NODE, //
@@ -30,6 +31,12 @@ use kernel::{
 };
 use pin_init::stack_pin_init;
 
+/// What the extensions keep of a queued page: the batch's log, and the page's frame number.
+pub(crate) struct Track<'a> {
+    pub(crate) log: &'a mut BatchLog,
+    pub(crate) pfn: u64,
+}
+
 /// `__add_folio_for_migration()`: 1 if queued, 0 if already on `node`, else a negative errno.
 fn add_folio(
     walk: &FolioWalk<'_>,
@@ -37,6 +44,7 @@ fn add_folio(
     node: c_int,
     list: Pin<&FolioList>,
     all: bool,
+    track: Option<&mut Track<'_>>,
 ) -> c_int {
     let folio = walk.folio();
     if folio.is_zero(syms) {
@@ -52,19 +60,27 @@ fn add_folio(
         return EACCES.to_errno();
     }
     match list.isolate(walk) {
-        Isolation::Queued => 1,
+        Isolation::Queued => {
+            if let Some(track) = track {
+                track.log.queued(folio);
+                track.pfn = walk.pfn();
+            }
+            1
+        }
         Isolation::Busy => EBUSY.to_errno(),
     }
 }
 
-/// `add_folio_for_migration()`: finds the folio at user address `p` and queues it.
-fn add_folio_for_migration(
+/// `add_folio_for_migration()`: finds the folio at user address `p` and queues it; with
+/// `track`, records the queued folio in the log and the page's frame number.
+pub(crate) fn add_folio_for_migration(
     syms: &'static Symbols,
     mm: &MmWithUser,
     p: usize,
     node: c_int,
     list: Pin<&FolioList>,
     all: bool,
+    track: Option<&mut Track<'_>>,
 ) -> c_int {
     let guard = mm.mmap_read_lock();
     let addr = mm_core::untagged_addr_remote(mm, p);
@@ -75,7 +91,7 @@ fn add_folio_for_migration(
         return EFAULT.to_errno();
     }
     let ret = match FolioWalk::start(syms, vma, addr) {
-        Some(walk) => add_folio(&walk, syms, node, list, all),
+        Some(walk) => add_folio(&walk, syms, node, list, all, track),
         None => ENOENT.to_errno(),
     };
     ret
@@ -86,6 +102,7 @@ fn add_folio_for_migration(
 /// including the `nr_pages - i` not attempted.
 fn move_and_store(
     list: Pin<&FolioList>,
+    lru: &LruCache,
     node: c_int,
     status: IntArray,
     start: usize,
@@ -94,6 +111,10 @@ fn move_and_store(
 ) -> c_int {
     if list.is_empty() {
         return 0;
+    }
+    if list.has_extra_refs() {
+        // A per-CPU LRU batch may hold a reference: drain as upstream does up front.
+        lru.disable();
     }
     match list.migrate_to(node) {
         MigrateOutcome::Done => match status.fill(start, node, i - start) {
@@ -120,7 +141,8 @@ pub(crate) fn do_pages_move(
     status: IntArray,
     all: bool,
 ) -> c_int {
-    let _lru = LruCacheDisabled::new(syms);
+    // Upstream's `lru_cache_disable()` happens on first need (see `LruCache`).
+    let lru = LruCache::new(syms);
     stack_pin_init!(let list = FolioList::new(syms));
     let list = list.as_ref();
     let mut current_node = NUMA_NO_NODE;
@@ -152,7 +174,7 @@ pub(crate) fn do_pages_move(
                 current_node = node;
                 start = i;
             } else if node != current_node {
-                err = move_and_store(list, current_node, status, start, i, nr_pages);
+                err = move_and_store(list, &lru, current_node, status, start, i, nr_pages);
                 if err != 0 {
                     return err;
                 }
@@ -161,7 +183,12 @@ pub(crate) fn do_pages_move(
             }
 
             // Errors in the lookup or isolation are not fatal: they go to the status slot.
-            err = add_folio_for_migration(syms, mm, p, current_node, list, all);
+            err = add_folio_for_migration(syms, mm, p, current_node, list, all, None);
+            if err == EBUSY.to_errno() && lru.disable() {
+                // The folio may sit in a per-CPU LRU batch, off the LRU: with the caches
+                // drained and disabled, as upstream has them from the start, look again.
+                err = add_folio_for_migration(syms, mm, p, current_node, list, all, None);
+            }
             if err > 0 {
                 // Queued for migration.
                 i += 1;
@@ -176,7 +203,7 @@ pub(crate) fn do_pages_move(
             if err != 0 {
                 break 'flush;
             }
-            err = move_and_store(list, current_node, status, start, i, nr_pages);
+            err = move_and_store(list, &lru, current_node, status, start, i, nr_pages);
             if err != 0 {
                 // Page `i` has been accounted for.
                 return if err > 0 { err - 1 } else { err };
@@ -186,7 +213,7 @@ pub(crate) fn do_pages_move(
         }
     }
     // Do not overwrite an existing error.
-    let err1 = move_and_store(list, current_node, status, start, i, nr_pages);
+    let err1 = move_and_store(list, &lru, current_node, status, start, i, nr_pages);
     if err >= 0 {
         err1
     } else {

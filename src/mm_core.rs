@@ -10,7 +10,8 @@
 //!   tied to the `VmaRef` it walks (so to the mmap read lock).
 //! - [`FolioList`] owns folios isolated for migration; whatever is still on it when it is dropped
 //!   is put back, so no path can leave a folio isolated.
-//! - [`LruCacheDisabled`] pairs `lru_cache_disable()` with `lru_cache_enable()`.
+//! - [`LruCache`] disables the per-CPU LRU caches (`lru_cache_disable()`) the first time a
+//!   request needs it and enables them again (`lru_cache_enable()`) when the request ends.
 //! - [`TargetMm`] is `find_mm_struct()`: the target's mm with a reference, and its cpuset nodes.
 //!
 //! Lock order (as upstream): `exec_update_lock` (only while finding the target), then the mmap
@@ -129,6 +130,18 @@ impl Folio {
         // SAFETY: `self` is a live folio.
         unsafe { ffi::mp_folio_test_hugetlb(self.as_raw()) }
     }
+
+    /// The page frame number of the folio's first page.
+    pub(crate) fn pfn(&self) -> u64 {
+        // SAFETY: `self` is a live folio.
+        unsafe { ffi::mp_folio_pfn(self.as_raw()) }
+    }
+
+    /// The number of pages in the folio.
+    pub(crate) fn nr_pages(&self) -> u64 {
+        // SAFETY: `self` is a live folio.
+        unsafe { ffi::mp_folio_nr_pages(self.as_raw()) }
+    }
 }
 
 /// Whether pages of `vma` may be migrated (`vma_migratable`).
@@ -182,6 +195,12 @@ impl<'a> FolioWalk<'a> {
         // SAFETY: The page-table lock held by the walk keeps the mapping, so the folio, alive.
         unsafe { self.folio.as_ref() }
     }
+
+    /// The page frame number of the page mapped at the address walked to.
+    pub(crate) fn pfn(&self) -> u64 {
+        // SAFETY: The walk is live (type invariant), so its `page` is set.
+        unsafe { ffi::mp_folio_walk_pfn(&self.raw) }
+    }
 }
 
 impl Drop for FolioWalk<'_> {
@@ -195,24 +214,49 @@ impl Drop for FolioWalk<'_> {
     }
 }
 
-/// `lru_cache_disable()` until dropped.
-pub(crate) struct LruCacheDisabled {
+/// The per-CPU LRU caches for one request: disabled on first need, enabled again when dropped.
+///
+/// Upstream's `do_pages_move()` calls `lru_cache_disable()` before anything else: it drains
+/// every CPU's LRU batches (a folio in one is off the LRU, so it cannot be isolated, or holds
+/// the batch's reference, so it cannot be migrated) and keeps them off for the call. That costs
+/// an RCU grace period and work on every CPU even when no page moves. The module does the same,
+/// but only when an isolation fails or a folio about to be migrated holds more references than
+/// its mappings, caches and the isolation account for; from then on the state is upstream's.
+/// A folio that was isolated and has no extra reference cannot get one from a batch (the
+/// batches take only folios on the LRU), so the answers are the same.
+pub(crate) struct LruCache {
     syms: &'static Symbols,
+    disabled: Cell<bool>,
 }
 
-impl LruCacheDisabled {
-    /// Drains the per-CPU LRU caches and keeps them disabled until the guard is dropped.
+impl LruCache {
+    /// The caches as they are: nothing is drained yet.
     pub(crate) fn new(syms: &'static Symbols) -> Self {
-        // SAFETY: May sleep; called from process context without locks held.
-        unsafe { (syms.lru_cache_disable)() };
-        Self { syms }
+        Self {
+            syms,
+            disabled: Cell::new(false),
+        }
+    }
+
+    /// Drains the per-CPU LRU caches and keeps them disabled until `self` is dropped, unless
+    /// that is done already; returns whether it was done now. Sleeps: no lock may be held.
+    pub(crate) fn disable(&self) -> bool {
+        if self.disabled.get() {
+            return false;
+        }
+        // SAFETY: May sleep; the callers hold no lock (see above).
+        unsafe { (self.syms.lru_cache_disable)() };
+        self.disabled.set(true);
+        true
     }
 }
 
-impl Drop for LruCacheDisabled {
+impl Drop for LruCache {
     fn drop(&mut self) {
-        // SAFETY: `lru_cache_enable()`: pairs with the `lru_cache_disable()` of `new`.
-        unsafe { ffi::mp_atomic_dec(self.syms.lru_disable_count) };
+        if self.disabled.get() {
+            // SAFETY: `lru_cache_enable()`: pairs with the `lru_cache_disable()` of `disable`.
+            unsafe { ffi::mp_atomic_dec(self.syms.lru_disable_count) };
+        }
     }
 }
 
@@ -295,13 +339,39 @@ impl FolioList {
         Isolation::Busy
     }
 
+    /// Whether a folio on the list holds references beyond its mappings, caches and isolation
+    /// (a per-CPU LRU batch may hold one): migrating it would fail until the caches are drained.
+    pub(crate) fn has_extra_refs(&self) -> bool {
+        // SAFETY: The list is initialised and holds isolated folios (type invariant), which
+        // stay live while they are on it.
+        unsafe { ffi::mp_list_has_extra_refs(self.head()) }
+    }
+
     /// Migrates every folio on the list to `node` through `migrate_pages()`, allocating with
     /// [`alloc_target`]; whatever did not move is put back, so the list is empty afterwards.
     pub(crate) fn migrate_to(self: Pin<&Self>, node: c_int) -> MigrateOutcome {
+        self.migrate_logged(node, None)
+    }
+
+    /// [`Self::migrate_to`], recording in `log` (which holds every folio on the list) what
+    /// happened to each folio. `-ENOMEM` if the log cannot hold the folios that did not move.
+    pub(crate) fn migrate_to_logged(
+        self: Pin<&Self>,
+        node: c_int,
+        log: &mut BatchLog,
+    ) -> MigrateOutcome {
+        log.folios.sort_unstable_by_key(|f| f.0);
+        log.failed.clear();
+        log.known = false;
+        self.migrate_logged(node, Some(log))
+    }
+
+    fn migrate_logged(self: Pin<&Self>, node: c_int, log: Option<&mut BatchLog>) -> MigrateOutcome {
         let target = Target {
             nid: node,
             allocated: Cell::new(0),
             alloc_failed: Cell::new(0),
+            log: log.as_deref(),
         };
         // SAFETY: The list holds isolated folios (type invariant); `alloc_target` reads `private`
         // as the `Target` that outlives the call; `MIGRATE_SYNC` may sleep, and no lock is held.
@@ -316,15 +386,26 @@ impl FolioList {
                 core::ptr::null_mut(),
             )
         };
+        let (allocated, alloc_failed) = (target.allocated.get(), target.alloc_failed.get());
         if err == 0 {
+            if let Some(log) = log {
+                log.known = true;
+            }
             return MigrateOutcome::Done;
+        }
+        if let Some(log) = log {
+            if let Err(e) = self.failed_ranges(&mut log.failed) {
+                self.putback();
+                return MigrateOutcome::Failed(e);
+            }
+            log.known = true;
         }
         pr_debug!(
             "batch to node {}: migrate_pages() returned {}; {} of {} target allocations failed\n",
             node,
             err,
-            target.alloc_failed.get(),
-            target.allocated.get() + target.alloc_failed.get()
+            alloc_failed,
+            allocated + alloc_failed
         );
         self.putback();
         if err > 0 {
@@ -332,6 +413,22 @@ impl FolioList {
         } else {
             MigrateOutcome::Failed(Error::from_errno(err))
         }
+    }
+
+    /// Puts the `(first pfn, pages)` of every folio on the list into `out`, sorted.
+    fn failed_ranges(&self, out: &mut KVec<(u64, u64)>) -> Result {
+        // SAFETY: The list is initialised; with `max` 0 nothing is written, folios are counted.
+        let n = unsafe { ffi::mp_list_folio_ranges(self.head(), core::ptr::null_mut(), 0) };
+        let mut raw = KVec::<u64>::from_elem(0, 2 * n, GFP_KERNEL)?;
+        // SAFETY: `raw` has room for `n` pairs; the list does not change meanwhile (it is ours).
+        unsafe { ffi::mp_list_folio_ranges(self.head(), raw.as_mut_ptr(), n) };
+        out.clear();
+        out.reserve(n, GFP_KERNEL)?;
+        for pair in raw.chunks(2) {
+            out.push((pair[0], pair[1]), GFP_KERNEL)?;
+        }
+        out.sort_unstable_by_key(|f| f.0);
+        Ok(())
     }
 
     fn putback(&self) {
@@ -352,10 +449,102 @@ impl PinnedDrop for FolioList {
 }
 
 /// The target of one `migrate_pages()` call, passed to [`alloc_target`] as `private`.
-struct Target {
+struct Target<'a> {
     nid: c_int,
     allocated: Cell<u32>,
     alloc_failed: Cell<u32>,
+    /// Where the outcome of each folio's allocation goes, for exact statuses.
+    log: Option<&'a BatchLog>,
+}
+
+/// What happened to one queued folio in `migrate_pages()`, as far as the allocation callback saw.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    /// No destination was asked for: the batch was aborted before this folio.
+    NotAttempted,
+    /// A destination was allocated (the last time it was asked for).
+    Allocated,
+    /// The destination's allocation failed (the last time it was asked for).
+    AllocFailed,
+}
+
+/// The folios of one batch and their fates, for the exact-status extension: the allocation
+/// callback records each folio's allocation, and the folios the migration core left on the list
+/// are the ones that did not move.
+pub(crate) struct BatchLog {
+    /// `(first pfn, pages, fate)` of each queued folio; sorted by pfn during the migration.
+    folios: KVec<(u64, u64, Cell<Fate>)>,
+    /// `(first pfn, pages)` of each folio (or part of a split one) that did not move, sorted.
+    failed: KVec<(u64, u64)>,
+    /// Whether `failed` is known for the last migration (it could not be if allocating it
+    /// failed).
+    known: bool,
+}
+
+impl BatchLog {
+    /// An empty log with room for `n` folios.
+    pub(crate) fn with_capacity(n: usize) -> Result<Self> {
+        Ok(Self {
+            folios: KVec::with_capacity(n, GFP_KERNEL)?,
+            failed: KVec::new(),
+            known: false,
+        })
+    }
+
+    /// Forgets the last batch.
+    pub(crate) fn clear(&mut self) {
+        self.folios.clear();
+        self.failed.clear();
+        self.known = false;
+    }
+
+    /// Whether the fates of the last migration are known (see [`Self::fate`]).
+    pub(crate) fn known(&self) -> bool {
+        self.known
+    }
+
+    /// Records a folio queued by [`FolioList::isolate`]; the log must have room for it (a batch
+    /// never holds more folios than the capacity it was created with).
+    pub(crate) fn queued(&mut self, folio: &Folio) {
+        let entry = (folio.pfn(), folio.nr_pages(), Cell::new(Fate::NotAttempted));
+        if self.folios.push_within_capacity(entry).is_err() {
+            // Not reached; if it were, the folio's fate would read `-EAGAIN` on failure.
+            pr_warn!("batch log full\n");
+        }
+    }
+
+    /// The index of the queued folio that holds `pfn` (the folios are sorted by then).
+    fn find(&self, pfn: u64) -> Option<usize> {
+        let i = self.folios.partition_point(|f| f.0 <= pfn).checked_sub(1)?;
+        (pfn < self.folios[i].0 + self.folios[i].1).then_some(i)
+    }
+
+    /// Called by the allocation callback for the source folio starting at `pfn` (a queued folio
+    /// or part of a split one).
+    fn allocation(&self, pfn: u64, ok: bool) {
+        if let Some(i) = self.find(pfn) {
+            self.folios[i].2.set(if ok {
+                Fate::Allocated
+            } else {
+                Fate::AllocFailed
+            });
+        }
+    }
+
+    /// What happened to the page `pfn` of a queued folio: `None` if it moved, else why not:
+    /// `-ENOMEM` (its destination could not be allocated), `-EAGAIN` (the batch was aborted
+    /// before it), `-EBUSY` (it had a destination, but the migration core gave up on it).
+    pub(crate) fn fate(&self, pfn: u64) -> Option<Error> {
+        let i = self.failed.partition_point(|f| f.0 <= pfn).checked_sub(1)?;
+        if pfn >= self.failed[i].0 + self.failed[i].1 {
+            return None;
+        }
+        Some(match self.find(pfn).map(|f| self.folios[f].2.get()) {
+            Some(Fate::AllocFailed) => ENOMEM,
+            Some(Fate::Allocated) => EBUSY,
+            _ => EAGAIN,
+        })
+    }
 }
 
 /// The allocation callback (`new_folio_t`) the migration core calls for each folio it moves.
@@ -373,12 +562,16 @@ unsafe extern "C" fn alloc_target(
 ) -> *mut bindings::folio {
     // SAFETY: By the function's contract `private` points to a live `Target`, used only by this
     // thread (the migration core calls back synchronously).
-    let target = unsafe { &*(private as *const Target) };
+    let target = unsafe { &*(private as *const Target<'_>) };
     let dst = alloc_on_node(src, target.nid);
     if dst.is_null() {
         target.alloc_failed.set(target.alloc_failed.get() + 1);
     } else {
         target.allocated.set(target.allocated.get() + 1);
+    }
+    if let Some(log) = target.log {
+        // SAFETY: `src` is a live folio the migration core is moving.
+        log.allocation(unsafe { ffi::mp_folio_pfn(src) }, !dst.is_null());
     }
     dst
 }
@@ -413,8 +606,8 @@ fn alloc_on_node(src: *mut bindings::folio, nid: c_int) -> *mut bindings::folio 
     let mut order: c_uint = 0;
     // SAFETY: `src` is a live folio; `order` is a valid out-pointer.
     let gfp = unsafe { ffi::mp_migration_gfp(src, &mut order) };
-    // SAFETY: Exported page allocator entry; a null nodemask means no restriction.
-    unsafe { bindings::__folio_alloc_noprof(gfp, order, nid, core::ptr::null_mut()) }
+    // SAFETY: `__folio_alloc()` with no nodemask; any gfp, order and node are accepted.
+    unsafe { ffi::mp_folio_alloc(gfp, order, nid) }
 }
 
 /// The mm of the process a request targets, and the nodes its cpuset allows.

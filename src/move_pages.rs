@@ -26,6 +26,7 @@ mod device;
 mod ffi;
 mod layout;
 mod migrate;
+mod migrate_ext;
 mod mm_core;
 mod query;
 mod request;

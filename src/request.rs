@@ -3,7 +3,7 @@
 //! One `move_pages` request, whatever door it came through: `kernel_move_pages()`.
 
 use crate::{
-    migrate, mm_core, query,
+    migrate, migrate_ext, mm_core, query,
     stats::{
         self,
         Door, //
@@ -38,6 +38,8 @@ pub(crate) struct Request {
     pub(crate) status: usize,
     /// `MPOL_MF_*` flags.
     pub(crate) flags: u32,
+    /// `MOVE_PAGES_EXT_*` extension flags (ioctl only; 0 is exactly `move_pages(2)`).
+    pub(crate) ext_flags: u32,
 }
 
 /// Runs `req`, which came in through `door`, and counts it.
@@ -64,16 +66,32 @@ impl Request {
         if self.nodes == 0 {
             return query::do_pages_stat(syms, &target.mm, self.nr_pages, pages, status);
         }
-        let ret = migrate::do_pages_move(
-            syms,
-            &target.mm,
-            &target.mems,
-            self.nr_pages,
-            pages,
-            IntArray::new(self.nodes),
-            status,
-            self.flags & MPOL_MF_MOVE_ALL != 0,
-        );
+        let all = self.flags & MPOL_MF_MOVE_ALL != 0;
+        let nodes = IntArray::new(self.nodes);
+        let ret = if self.ext_flags == 0 {
+            migrate::do_pages_move(
+                syms,
+                &target.mm,
+                &target.mems,
+                self.nr_pages,
+                pages,
+                nodes,
+                status,
+                all,
+            )
+        } else {
+            migrate_ext::do_pages_move_ext(
+                syms,
+                &target.mm,
+                &target.mems,
+                self.nr_pages,
+                pages,
+                nodes,
+                status,
+                all,
+                self.ext_flags,
+            )
+        };
         if ret < 0 {
             Err(Error::from_errno(ret))
         } else {

@@ -93,6 +93,7 @@ unsafe extern "C" fn x64_sys_move_pages(regs: *const bindings::pt_regs) -> c_lon
             nodes: r.r10,
             status: r.r8,
             flags: r.r9 as u32,
+            ext_flags: 0,
         },
     )
 }
@@ -117,6 +118,7 @@ unsafe extern "C" fn ia32_sys_move_pages(regs: *const bindings::pt_regs) -> c_lo
             nodes: arg(r.si) as usize,
             status: arg(r.di) as usize,
             flags: arg(r.bp),
+            ext_flags: 0,
         },
     )
 }

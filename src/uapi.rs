@@ -45,8 +45,9 @@ const IOC_MAGIC: u32 = 0xB7;
 /// `MOVE_PAGES_IOC_MOVE`.
 pub(crate) const MOVE_PAGES_IOC_MOVE: u32 = _IOW::<MovePagesArgs>(IOC_MAGIC, 0x01);
 
-/// Extension flags this module knows (none yet).
-pub(crate) const EXT_FLAGS_KNOWN: u32 = 0;
+/// Extension flags this module knows.
+pub(crate) const EXT_FLAGS_KNOWN: u32 =
+    crate::migrate_ext::EXT_GROUP_BY_NODE | crate::migrate_ext::EXT_EXACT_STATUS;
 
 impl MovePagesArgs {
     /// Checks the fields the syscall does not have, and turns the rest into a [`Request`].
@@ -70,6 +71,7 @@ impl MovePagesArgs {
             nodes: addr(self.nodes),
             status: addr(self.status),
             flags: self.flags,
+            ext_flags: self.ext_flags,
         })
     }
 }
@@ -126,6 +128,23 @@ mod tests {
         assert_eq!(args.to_request().err(), Some(EINVAL));
         let args = MovePagesArgs {
             ext_flags: 1 << 31,
+            ..valid()
+        };
+        assert_eq!(args.to_request().err(), Some(EINVAL));
+    }
+
+    #[test]
+    fn known_ext_flags_reach_the_request() {
+        for ext_flags in [1, 2, 3] {
+            let req = MovePagesArgs {
+                ext_flags,
+                ..valid()
+            }
+            .to_request();
+            assert_eq!(req.map(|r| r.ext_flags).ok(), Some(ext_flags));
+        }
+        let args = MovePagesArgs {
+            ext_flags: 4,
             ..valid()
         };
         assert_eq!(args.to_request().err(), Some(EINVAL));

@@ -52,6 +52,10 @@ cmd_guest() {
 	say "building guest programs"
 	gcc "${cflags[@]}" -o "$g/guest-exit" "$top/tools/vm/guest-exit.c"
 	gcc "${cflags[@]}" -o "$g/move_pages_demo" "$top/samples/move_pages_demo.c"
+	local sample
+	for sample in query move takeover; do
+		gcc "${cflags[@]}" -o "$g/sample_$sample" "$top/samples/$sample.c"
+	done
 	gcc "${cflags[@]}" -o "$g/basic_test" \
 		"$top/tools/testing/selftests/move_pages/basic_test.c"
 	local st=$top/tools/testing/selftests/move_pages
@@ -60,6 +64,7 @@ cmd_guest() {
 	gcc "${cflags[@]}" -o "$g/diff_random" "$st/diff_random.c" "$st/diff.c"
 	gcc "${cflags[@]}" -o "$g/mp_hammer" "$st/mp_hammer.c"
 	gcc "${cflags[@]}" -o "$g/fuzz" "$st/fuzz.c"
+	gcc "${cflags[@]}" -o "$g/ext_test" "$st/ext_test.c"
 	gcc "${cflags[@]}" -o "$g/stress" "$st/stress.c" -lpthread
 	# The kernel's own selftest of migration through move_pages(2), libnuma linked in.
 	gcc -O2 -static -D_GNU_SOURCE -w -I"$s/tools/testing/selftests" \
@@ -73,6 +78,14 @@ cmd_guest() {
 	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
 		--example rust_diff --target x86_64-unknown-linux-gnu)
 	cp "$top/tools/move-pages/target/x86_64-unknown-linux-gnu/release/examples/rust_diff" "$g/"
+	say "building the Rust samples"
+	(cd "$top/samples/rust" &&
+	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
+		--target x86_64-unknown-linux-gnu)
+	for sample in query move takeover; do
+		cp "$top/samples/rust/target/x86_64-unknown-linux-gnu/release/$sample" \
+			"$g/sample_rust_$sample"
+	done
 	say "building the command-line tool"
 	(cd "$top/tools/move-pages-cli" &&
 	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
@@ -114,16 +127,14 @@ cmd_vm() {
 cmd_tools() {
 	say "building tools/move-pages-cli (target/release/move-pages)"
 	(cd "$top/tools/move-pages-cli" && cargo build -q --release)
-	if [ -f "$top/samples/rust/Cargo.toml" ]; then
-		say "building samples (build/samples/)"
-		mkdir -p "$out/samples"
-		local c
-		for c in "$top"/samples/*.c; do
-			gcc -O2 -Wall -Wextra -D_GNU_SOURCE -I"$top/include/uapi" \
-				-o "$out/samples/$(basename "$c" .c)" "$c"
-		done
-		(cd "$top/samples/rust" && cargo build -q --release)
-	fi
+	say "building samples (build/samples/, samples/rust/target/release/)"
+	mkdir -p "$out/samples"
+	local c
+	for c in "$top"/samples/*.c; do
+		gcc -O2 -Wall -Wextra -D_GNU_SOURCE -I"$top/include/uapi" \
+			-o "$out/samples/$(basename "$c" .c)" "$c"
+	done
+	(cd "$top/samples/rust" && cargo build -q --release)
 }
 
 # rust-project.json for rust-analyzer: the kernel's generator describes the

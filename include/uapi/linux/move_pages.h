@@ -44,6 +44,24 @@ struct move_pages_args {
 
 #define MOVE_PAGES_ARGS_SIZE_VER0	64
 
+/*
+ * Extension flags (ext_flags), each opt-in; Documentation/differences.rst
+ * has their exact rules. They concern moves; a query ignores them.
+ *
+ * MOVE_PAGES_EXT_GROUP_BY_NODE: in each window of MOVE_PAGES_EXT_WINDOW
+ * entries, move all the pages bound for one node in one batch, instead of
+ * one batch per run of equal consecutive targets.
+ *
+ * MOVE_PAGES_EXT_EXACT_STATUS: write the status of every page of a batch
+ * the migration core failed in part: the node if it moved, else -ENOMEM
+ * (no destination could be allocated), -EBUSY (the core gave up on it) or
+ * -EAGAIN (the core stopped before it); go on with the rest, and return the
+ * number of pages that did not move.
+ */
+#define MOVE_PAGES_EXT_GROUP_BY_NODE	(1U << 0)
+#define MOVE_PAGES_EXT_EXACT_STATUS	(1U << 1)
+#define MOVE_PAGES_EXT_WINDOW		1024
+
 #define MOVE_PAGES_IOC_MAGIC		0xB7
 #define MOVE_PAGES_IOC_MOVE		_IOW(MOVE_PAGES_IOC_MAGIC, 0x01, struct move_pages_args)
 

@@ -333,6 +333,7 @@ static int place_world(struct world *w, struct run_result *res)
 	void *pages[MP_MAX_SLOTS];
 	int nodes[MP_MAX_SLOTS], status[MP_MAX_SLOTS];
 	int n = 0;
+	long ret = 0;
 
 	for (int i = 0; i < w->nr; i++) {
 		if (!w->page[i] || w->slots[i].kind == K_DUP)
@@ -340,9 +341,19 @@ static int place_world(struct world *w, struct run_result *res)
 		pages[n] = w->page[i];
 		nodes[n++] = w->slots[i].init;
 	}
-	if (n && native_move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE_ALL)) {
+	/*
+	 * A page ksmd is working on may refuse to move for a moment (the
+	 * migration core gives up on it): try again a few times.
+	 */
+	for (int tries = 0; n && tries < 5; tries++) {
+		ret = native_move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE_ALL);
+		if (ret <= 0)
+			break;
+		usleep(20000);
+	}
+	if (n && ret) {
 		snprintf(res->msg, sizeof(res->msg), "placement failed: %s",
-			 strerror(errno));
+			 ret < 0 ? strerror(errno) : "pages not migrated");
 		res->setup_failed = 1;
 		return -1;
 	}

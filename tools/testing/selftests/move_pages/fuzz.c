@@ -9,7 +9,8 @@
  * the native move_pages(2) answers to the same arguments on the same state:
  * the same return value and errno, and the same bytes left in the writable
  * arrays. Requests with ABI fields the system call does not have (size,
- * ext_flags, reserved) must get -EINVAL. TAP: one line per 500 requests.
+ * unknown ext_flags bits, reserved) must get -EINVAL. TAP: one line per 500
+ * requests.
  *
  * Usage: fuzz [SECONDS [SEED]]
  */
@@ -198,9 +199,16 @@ int main(int argc, char **argv)
 				.nr_pages = nr, .pages = (uintptr_t)pages,
 			};
 
-			if (rnd(2)) {
+			switch (rnd(3)) {
+			case 0:
 				args.size = sizeof(args);
 				args.reserved[rnd(2)] = rnd64() | 1;
+				break;
+			case 1:
+				/* Extension bits this version does not know. */
+				args.size = sizeof(args);
+				args.ext_flags = (__u32)(rnd64() << 2) | 4;
+				break;
 			}
 			if (ioctl(fd, MOVE_PAGES_IOC_MOVE, &args) != -1 || errno != EINVAL)
 				abi++;

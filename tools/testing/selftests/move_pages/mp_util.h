@@ -52,6 +52,25 @@ static inline long module_move_pages(int fd, int pid, unsigned long nr,
 	return ioctl(fd, MOVE_PAGES_IOC_MOVE, &args);
 }
 
+/* The same with extension flags (MOVE_PAGES_EXT_*). */
+static inline long module_move_pages_ext(int fd, int pid, unsigned long nr,
+					 void **pages, const int *nodes,
+					 int *status, int flags, unsigned int ext)
+{
+	struct move_pages_args args = {
+		.size = sizeof(args),
+		.flags = flags,
+		.pid = pid,
+		.ext_flags = ext,
+		.nr_pages = nr,
+		.pages = (uintptr_t)pages,
+		.nodes = (uintptr_t)nodes,
+		.status = (uintptr_t)status,
+	};
+
+	return ioctl(fd, MOVE_PAGES_IOC_MOVE, &args);
+}
+
 /* Reads a sysfs file into buf, without the trailing newline. */
 static inline int read_sysfs(const char *path, char *buf, size_t len)
 {

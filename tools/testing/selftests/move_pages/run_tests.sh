@@ -70,8 +70,10 @@ run basic_test ./basic_test
 rm -f /tmp/native64.rec /tmp/native32.rec
 run diff_test env MP_DIFF_RECORD=/tmp/native64.rec ./diff_test
 run diff_test32 env MP_DIFF_RECORD=/tmp/native32.rec ./diff_test32
+run ext_test ./ext_test
 run rust_library ./rust_diff
 run cli sh ./cli_test.sh
+run samples sh ./samples.sh
 run fuzz ./fuzz 20
 run stress ./stress 10
 # mp.seed= and mp.cases= on the kernel command line reproduce a random run.
