@@ -6,6 +6,8 @@
 #                   the command-line tool (tools/move-pages-cli) and the samples
 #   make run        ... and boot a two-node VM that moves a buffer through the module
 #   make test       every test: host checks, KUnit and selftests in the VM
+#   make bench      native move_pages(2) vs the module in one VM boot (non-debug kernel):
+#                   table, build/bench/results.{json,csv,png}
 #   make rust-analyzer  rust-project.json for editors (kernel crates + this module)
 #
 # KDIR=/path/to/built/kernel builds the module against another kernel tree.
@@ -13,7 +15,7 @@
 
 BUILD := tools/build.sh
 
-.PHONY: all setup module tools guest run test rust-analyzer clean
+.PHONY: all setup module tools guest run test bench rust-analyzer clean
 
 all: module tools
 
@@ -35,6 +37,9 @@ run: guest
 
 test: setup
 	@tools/test.sh
+
+bench: setup
+	@tools/bench/bench.sh
 
 rust-analyzer: setup
 	@$(BUILD) rust-analyzer

@@ -13,12 +13,17 @@ use kernel::{
 /// Bytes reserved for a `struct folio_walk`; `MP_FOLIO_WALK_BYTES` in `helpers.h`.
 pub(crate) const FOLIO_WALK_BYTES: usize = 64;
 
+/// `MP_FOLIO_ZERO` and `MP_FOLIO_DEVICE` of `mp_folio_info()` in `helpers.h`.
+pub(crate) const FOLIO_ZERO: u32 = 1 << 31;
+pub(crate) const FOLIO_DEVICE: u32 = 1 << 30;
+
 /// `FW_ZEROPAGE` of `include/linux/pagewalk.h`: walk the shared zero pages too.
 pub(crate) const FW_ZEROPAGE: c_int = 1;
 
-/// Storage for a `struct folio_walk`, which has no Rust binding.
+/// Storage for a `struct folio_walk`, which has no Rust binding; `folio_walk_start()`
+/// initialises it.
 #[repr(C, align(8))]
-pub(crate) struct FolioWalkRaw(pub(crate) [u8; FOLIO_WALK_BYTES]);
+pub(crate) struct FolioWalkRaw(pub(crate) core::mem::MaybeUninit<[u8; FOLIO_WALK_BYTES]>);
 
 #[expect(improper_ctypes)]
 extern "C" {
@@ -44,13 +49,11 @@ extern "C" {
         nid: c_int,
     ) -> *mut bindings::folio;
 
-    pub(crate) fn mp_folio_nid(folio: *mut bindings::folio) -> c_int;
-    pub(crate) fn mp_folio_test_hugetlb(folio: *mut bindings::folio) -> bool;
-    pub(crate) fn mp_folio_is_zero(
+    pub(crate) fn mp_folio_info(
         folio: *mut bindings::folio,
         huge_zero: *mut bindings::folio,
-    ) -> bool;
-    pub(crate) fn mp_folio_is_zone_device(folio: *mut bindings::folio) -> bool;
+    ) -> u32;
+    pub(crate) fn mp_folio_test_hugetlb(folio: *mut bindings::folio) -> bool;
     pub(crate) fn mp_folio_maybe_mapped_shared(folio: *mut bindings::folio) -> bool;
     pub(crate) fn mp_folio_isolated_lru(
         folio: *mut bindings::folio,

@@ -165,25 +165,26 @@ size_t mp_folio_walk_bytes(void)
 	return sizeof(struct folio_walk);
 }
 
-int mp_folio_nid(struct folio *folio)
-{
-	return folio_nid(folio);
-}
-
 bool mp_folio_test_hugetlb(struct folio *folio)
 {
 	return folio_test_hugetlb(folio);
 }
 
-/* is_zero_folio() || is_huge_zero_folio(); huge_zero_folio is not exported. */
-bool mp_folio_is_zero(struct folio *folio, struct folio *huge_zero)
+/*
+ * What a query and the move path look at first, in one call: the node in the
+ * low bits, MP_FOLIO_ZERO for the zero page or @huge_zero (is_huge_zero_folio()
+ * with the resolved huge_zero_folio, which is not exported), MP_FOLIO_DEVICE
+ * for device memory.
+ */
+u32 mp_folio_info(struct folio *folio, struct folio *huge_zero)
 {
-	return is_zero_folio(folio) || (huge_zero && folio == huge_zero);
-}
+	u32 info = folio_nid(folio);
 
-bool mp_folio_is_zone_device(struct folio *folio)
-{
-	return folio_is_zone_device(folio);
+	if (is_zero_folio(folio) || (huge_zero && folio == huge_zero))
+		info |= MP_FOLIO_ZERO;
+	if (folio_is_zone_device(folio))
+		info |= MP_FOLIO_DEVICE;
+	return info;
 }
 
 bool mp_folio_maybe_mapped_shared(struct folio *folio)

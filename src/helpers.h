@@ -8,6 +8,7 @@
 #ifndef MOVE_PAGES_HELPERS_H
 #define MOVE_PAGES_HELPERS_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/gfp_types.h>
 
@@ -49,10 +50,10 @@ unsigned long mp_builtin_lookup_name(const char *name);
 int mp_symbol_check(unsigned long addr, const char *name, bool is_func);
 size_t mp_folio_walk_bytes(void);
 
-int mp_folio_nid(struct folio *folio);
 bool mp_folio_test_hugetlb(struct folio *folio);
-bool mp_folio_is_zero(struct folio *folio, struct folio *huge_zero);
-bool mp_folio_is_zone_device(struct folio *folio);
+#define MP_FOLIO_ZERO	BIT(31)
+#define MP_FOLIO_DEVICE	BIT(30)
+u32 mp_folio_info(struct folio *folio, struct folio *huge_zero);
 bool mp_folio_maybe_mapped_shared(struct folio *folio);
 void mp_folio_isolated_lru(struct folio *folio, struct list_head *list);
 bool mp_list_has_extra_refs(struct list_head *list);

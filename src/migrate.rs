@@ -47,13 +47,14 @@ fn add_folio(
     track: Option<&mut Track<'_>>,
 ) -> c_int {
     let folio = walk.folio();
-    if folio.is_zero(syms) {
+    let info = folio.info(syms);
+    if info.zero {
         return EFAULT.to_errno();
     }
-    if folio.is_zone_device() {
+    if info.zone_device {
         return ENOENT.to_errno();
     }
-    if folio.nid() == node {
+    if info.nid == node {
         return 0;
     }
     if folio.maybe_mapped_shared() && !all {

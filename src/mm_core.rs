@@ -83,6 +83,16 @@ impl NodeMask {
     }
 }
 
+/// What [`Folio::info`] reads of a folio.
+pub(crate) struct FolioInfo {
+    /// The shared zero page or the huge zero folio.
+    pub(crate) zero: bool,
+    /// Device memory (`folio_is_zone_device`).
+    pub(crate) zone_device: bool,
+    /// The node the folio's memory is on.
+    pub(crate) nid: c_int,
+}
+
 /// A folio seen through a page-table walk.
 #[repr(transparent)]
 pub(crate) struct Folio(Opaque<bindings::folio>);
@@ -92,14 +102,9 @@ impl Folio {
         self.0.get()
     }
 
-    /// The node the folio's memory is on.
-    pub(crate) fn nid(&self) -> c_int {
-        // SAFETY: `self` is a live folio (it is only handed out by `FolioWalk`).
-        unsafe { ffi::mp_folio_nid(self.as_raw()) }
-    }
-
-    /// Whether this is the shared zero page or the huge zero folio.
-    pub(crate) fn is_zero(&self, syms: &Symbols) -> bool {
+    /// The node, and whether the folio is a zero page or device memory, in one C call (the
+    /// query path asks this of every page).
+    pub(crate) fn info(&self, syms: &Symbols) -> FolioInfo {
         #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
         // SAFETY: `huge_zero_folio` is the resolved kernel variable; a racy read only compares a
         // pointer, as the kernel's `READ_ONCE` does.
@@ -110,13 +115,12 @@ impl Folio {
             core::ptr::null_mut()
         };
         // SAFETY: `self` is a live folio.
-        unsafe { ffi::mp_folio_is_zero(self.as_raw(), huge_zero) }
-    }
-
-    /// Whether the folio is device memory (`folio_is_zone_device`).
-    pub(crate) fn is_zone_device(&self) -> bool {
-        // SAFETY: `self` is a live folio.
-        unsafe { ffi::mp_folio_is_zone_device(self.as_raw()) }
+        let info = unsafe { ffi::mp_folio_info(self.as_raw(), huge_zero) };
+        FolioInfo {
+            zero: info & ffi::FOLIO_ZERO != 0,
+            zone_device: info & ffi::FOLIO_DEVICE != 0,
+            nid: (info & !(ffi::FOLIO_ZERO | ffi::FOLIO_DEVICE)) as c_int,
+        }
     }
 
     /// Whether the folio may be mapped by more than one process.
@@ -175,7 +179,7 @@ impl<'a> FolioWalk<'a> {
     ///
     /// Returns `None` when nothing is mapped there.
     pub(crate) fn start(syms: &'static Symbols, vma: &'a VmaRef, addr: usize) -> Option<Self> {
-        let mut raw = FolioWalkRaw([0; ffi::FOLIO_WALK_BYTES]);
+        let mut raw = FolioWalkRaw(core::mem::MaybeUninit::uninit());
         // SAFETY: `raw` is large and aligned enough for a `struct folio_walk` (checked at load),
         // `vma` is valid under the mmap read lock its reference depends on.
         let folio = unsafe {

@@ -36,6 +36,16 @@ impl PagesArray {
         }
     }
 
+    /// The user address of element `i`.
+    pub(crate) fn addr_of(&self, i: usize) -> usize {
+        self.base.wrapping_add(i.wrapping_mul(self.elem_size()))
+    }
+
+    /// Whether this is a 32-bit caller's array.
+    pub(crate) fn is_compat(&self) -> bool {
+        self.compat
+    }
+
     /// `get_user()` of element `i`.
     pub(crate) fn get(&self, i: usize) -> Result<usize> {
         let addr = self.base.wrapping_add(i.wrapping_mul(self.elem_size()));
@@ -56,7 +66,7 @@ impl PagesArray {
             }
             return Ok(());
         }
-        let mut bytes = [0u8; 8 * STAT_CHUNK];
+        let mut bytes = [0u8; 8 * STAT_BIG_CHUNK];
         let len = out.len() * 8;
         let bytes = bytes.get_mut(..len).ok_or(EINVAL)?;
         let addr = self.base.wrapping_add(first.wrapping_mul(8));
@@ -74,6 +84,8 @@ impl PagesArray {
 
 /// The number of pages the query path handles per chunk (`DO_PAGES_STAT_CHUNK_NR`).
 pub(crate) const STAT_CHUNK: usize = 16;
+/// The larger chunk the query path uses where the answers cannot differ (see `query.rs`).
+pub(crate) const STAT_BIG_CHUNK: usize = 4 * STAT_CHUNK;
 
 /// A user array of `int` (`nodes` or `status`).
 #[derive(Clone, Copy)]
@@ -88,7 +100,12 @@ impl IntArray {
     }
 
     fn ptr(&self, i: usize) -> UserPtr {
-        UserPtr::from_addr(self.base.wrapping_add(i.wrapping_mul(4)))
+        UserPtr::from_addr(self.addr_of(i))
+    }
+
+    /// The user address of element `i`.
+    pub(crate) fn addr_of(&self, i: usize) -> usize {
+        self.base.wrapping_add(i.wrapping_mul(4))
     }
 
     /// `get_user()` of element `i`.
@@ -112,7 +129,7 @@ impl IntArray {
 
     /// `copy_to_user()` of `values` from element `first` on.
     pub(crate) fn write_chunk(&self, first: usize, values: &[i32]) -> Result {
-        let mut bytes = [0u8; 4 * STAT_CHUNK];
+        let mut bytes = [0u8; 4 * STAT_BIG_CHUNK];
         let len = values.len() * 4;
         let bytes = bytes.get_mut(..len).ok_or(EINVAL)?;
         for (i, v) in values.iter().enumerate() {

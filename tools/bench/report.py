@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn mp_bench's JSON lines into results.csv / results.json and a table.
+
+  report.py build OUTDIR [KEY=VALUE ...]   reads OUTDIR/results.jsonl and
+                                            OUTDIR/vm/output.log, writes
+                                            results.csv and results.json (the
+                                            KEY=VALUEs go to its "machine"),
+                                            prints the table
+  report.py table OUTDIR                    prints the table of results.json
+"""
+import csv
+import json
+import os
+import sys
+
+COLUMNS = [
+    "name", "kind", "desc", "pages", "entries", "batch", "calls", "reps",
+    "native_pps_median", "native_pps_min", "native_pps_max",
+    "module_pps_median", "module_pps_min", "module_pps_max",
+    "ratio_median", "ratio_min", "ratio_max",
+    "copy_pps", "module_over_copy", "mismatches",
+    "thp_before_kib", "thp_after_kib", "skipped", "notes",
+]
+
+
+def guest_facts(log):
+    """The '# guest ...' lines init prints before mp_bench runs."""
+    facts = {}
+    if not os.path.exists(log):
+        return facts
+    with open(log, errors="replace") as f:
+        for line in f:
+            for key, prefix in (("guest_kernel", "# guest kernel: "),
+                                ("guest_cmdline", "# guest cmdline: "),
+                                ("guest_cpus", "# guest cpus: ")):
+                if line.startswith(prefix):
+                    facts[key] = line[len(prefix):].strip()
+    return facts
+
+
+def fmt_rate(v):
+    if v is None:
+        return "-"
+    if v >= 1e6:
+        return "%.2fM" % (v / 1e6)
+    if v >= 1e4:
+        return "%.1fk" % (v / 1e3)
+    return "%.0f" % v
+
+
+def fmt_ratio(r):
+    if r.get("ratio_median") is None:
+        return "-"
+    return "%.3f [%.3f-%.3f]" % (r["ratio_median"], r["ratio_min"], r["ratio_max"])
+
+
+def table(doc):
+    m = doc.get("machine", {})
+    print("move_pages benchmark: %s, %s, guest %s, %s" % (
+        m.get("accel", "?"), m.get("host_cpu", "?"), m.get("guest_kernel", "?"),
+        m.get("date", "?")))
+    head = ("workload", "pages", "calls", "native p/s", "module p/s",
+            "module/native [min-max]", "copy p/s", "module/copy", "mismatches")
+    rows = []
+    for r in doc["results"]:
+        rows.append((
+            r["name"], str(r["pages"]), str(r["calls"]),
+            fmt_rate(r.get("native_pps_median")),
+            fmt_rate(r.get("module_pps_median")),
+            fmt_ratio(r),
+            fmt_rate(r.get("copy_pps")),
+            "-" if r.get("module_over_copy") is None else "%.3f" % r["module_over_copy"],
+            str(r["mismatches"]) if not r.get("skipped") else "skipped",
+        ))
+    widths = [max(len(x[i]) for x in rows + [head]) for i in range(len(head))]
+
+    def line(x):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(x, widths)))
+
+    print(line(head))
+    print("  ".join("-" * w for w in widths))
+    for x in rows:
+        print(line(x))
+    copy = [r for r in doc["results"] if r["name"] == "copy"]
+    if copy:
+        print("copy bound (rep movsq, node 0 -> node 1): %s pages/s" %
+              fmt_rate(copy[0]["copy_pps"]))
+    print("notes:")
+    for r in doc["results"]:
+        if r.get("notes"):
+            print("  %s: %s" % (r["name"], r["notes"]))
+
+
+def build(outdir, pairs):
+    results = []
+    with open(os.path.join(outdir, "results.jsonl")) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                results.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                print("report: bad line skipped (%s): %s" % (e, line[:80]), file=sys.stderr)
+    machine = guest_facts(os.path.join(outdir, "vm", "output.log"))
+    for p in pairs:
+        key, _, value = p.partition("=")
+        machine[key] = int(value) if value.isdigit() else value
+    doc = {"machine": machine, "results": results}
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(outdir, "results.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        for r in results:
+            w.writerow(["" if r.get(c) is None else r.get(c) for c in COLUMNS])
+    table(doc)
+
+
+def main():
+    if len(sys.argv) < 3 or sys.argv[1] not in ("build", "table"):
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    outdir = sys.argv[2]
+    if sys.argv[1] == "build":
+        build(outdir, sys.argv[3:])
+    else:
+        with open(os.path.join(outdir, "results.json")) as f:
+            table(json.load(f))
+
+
+if __name__ == "__main__":
+    main()
