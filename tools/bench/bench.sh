@@ -133,7 +133,7 @@ python3 "$here/report.py" build "$out" \
 	"date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	"command=$0 $*" \
 	"mp_bench_args=$args" \
-	"kernel_build=$k" \
+	"kernel_build=$(basename "$k")" \
 	"module_sha256=$(sha256sum "$m/move_pages.ko" | cut -d' ' -f1)" \
 	"git=$git_rev" \
 	"guest_exit_status=$rc" \

@@ -853,7 +853,7 @@ static void simple_move(const char *name, const char *kind, const char *desc,
 	free(start);
 }
 
-static volatile int spin_stop;
+static int spin_stop;	/* written by main, read atomically by the spinner */
 
 /* A thread of the process kept running on CPU 1, so that the mm is live there. */
 static void *spinner(void *arg)
@@ -864,7 +864,7 @@ static void *spinner(void *arg)
 	CPU_ZERO(&set);
 	CPU_SET(1, &set);
 	sched_setaffinity(0, sizeof(set), &set);
-	while (!spin_stop)
+	while (!__atomic_load_n(&spin_stop, __ATOMIC_RELAXED))
 		;
 	return NULL;
 }
@@ -878,14 +878,14 @@ static void w3_interleaved(const char *name, unsigned int ext, int two_cpus)
 	int *targets, *start;
 	unsigned long i;
 
-	if (ext)
-		result_init(&res, name, "extension",
-			    two_cpus ? "W3t, the module with MOVE_PAGES_EXT_GROUP_BY_NODE (native as in W3t)"
-				     : "W3, the module with MOVE_PAGES_EXT_GROUP_BY_NODE (native as in W3)");
-	else
-		result_init(&res, name, "workload",
-			    two_cpus ? "W3 while another thread of the process runs on CPU 1"
-				     : "interleaved targets (page i to node i%2), one call, each page starting on the other node");
+	static const char * const desc[2][2] = {
+		{ "interleaved targets (page i to node i%2), one call, pages start on the other node",
+		  "W3 while another thread of the process runs on CPU 1" },
+		{ "W3, the module with MOVE_PAGES_EXT_GROUP_BY_NODE (native as in W3)",
+		  "W3t, the module with MOVE_PAGES_EXT_GROUP_BY_NODE (native as in W3t)" },
+	};
+
+	result_init(&res, name, ext ? "extension" : "workload", desc[!!ext][two_cpus]);
 	region_alloc(&r, w3_pages, 0);
 	targets = xcalloc(w3_pages, sizeof(*targets));
 	start = xcalloc(w3_pages, sizeof(*start));
@@ -904,12 +904,12 @@ static void w3_interleaved(const char *name, unsigned int ext, int two_cpus)
 	note(&res, "smaller region: %lu pages (%lu KiB), not 64 MiB", w3_pages,
 	     w3_pages * PAGE_SZ / 1024);
 	module_ext = ext;
-	spin_stop = 0;
+	__atomic_store_n(&spin_stop, 0, __ATOMIC_RELAXED);
 	if (two_cpus && pthread_create(&spin, NULL, spinner, NULL))
 		die("pthread_create");
 	run_workload(&w, &res);
 	if (two_cpus) {
-		spin_stop = 1;
+		__atomic_store_n(&spin_stop, 1, __ATOMIC_RELAXED);
 		pthread_join(spin, NULL);
 	}
 	module_ext = 0;

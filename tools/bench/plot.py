@@ -59,12 +59,13 @@ def main():
         ax1.text(0.5, 0.5, "no sweep in these results", ha="center", va="center")
         ax1.set_axis_off()
 
-    work = [r for r in results if r["kind"] in ("workload", "sweep")
+    work = [r for r in results if r["kind"] in ("workload", "extension", "sweep")
             and r.get("ratio_median") is not None]
     if work:
         names = [r["name"].replace("sweep-", "B=") for r in work]
         med, err = errbars(work, "ratio")
-        colors = ["tab:blue" if r["kind"] == "workload" else "tab:gray" for r in work]
+        colors = [{"workload": "tab:blue", "extension": "tab:orange"}.get(r["kind"], "tab:gray")
+                  for r in work]
         ax2.bar(range(len(work)), med, yerr=err, capsize=3, color=colors)
         ax2.axhline(1.0, color="k", linewidth=0.8)
         top = max(r["ratio_max"] for r in work)
@@ -74,7 +75,7 @@ def main():
         ax2.set_xticks(range(len(work)))
         ax2.set_xticklabels(names, rotation=45, ha="right")
         ax2.set_ylabel("module / native (pages/s; above 1: module faster)")
-        ax2.set_title("module/native per workload (median, min-max); grey: sweep")
+        ax2.set_title("module/native (median, min-max); orange: extension flag; grey: sweep")
         ax2.grid(True, axis="y", alpha=0.3)
         for i, (m, r) in enumerate(zip(med, work)):
             ax2.annotate("%.2f" % m, (i, m), textcoords="offset points", xytext=(0, 3),
