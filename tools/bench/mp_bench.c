@@ -879,7 +879,7 @@ static void w3_interleaved(const char *name, unsigned int ext, int two_cpus)
 	unsigned long i;
 
 	static const char * const desc[2][2] = {
-		{ "interleaved targets (page i to node i%2), one call, pages start on the other node",
+		{ "interleaved targets (page i to node i%2), one call, from the other node",
 		  "W3 while another thread of the process runs on CPU 1" },
 		{ "W3, the module with MOVE_PAGES_EXT_GROUP_BY_NODE (native as in W3)",
 		  "W3t, the module with MOVE_PAGES_EXT_GROUP_BY_NODE (native as in W3t)" },
