@@ -267,8 +267,12 @@ TEST_F(ext, exact_status_under_a_failed_allocation)
 	/* Upstream: -ENOMEM, slots of the batch left alone; some pages moved. */
 	ASSERT_EQ(ENOMEM, self->native.err);
 	ASSERT_EQ(SENTINEL, self->native.status[0]);
+	/*
+	 * How many moved before the failure depends on the page allocations
+	 * the request makes first (its window buffers count for the fault);
+	 * not all of them can have.
+	 */
 	moved = exact_and_true(_metadata, &self->module);
-	ASSERT_LT(0, moved);
 	ASSERT_GT(NR, moved);
 }
 
