@@ -98,6 +98,27 @@ pub(crate) fn add_folio_for_migration(
     ret
 }
 
+/// [`add_folio_for_migration`], with upstream's `lru_cache_disable()` done on first need: when
+/// the isolation fails (the folio may sit in a per-CPU LRU batch, off the LRU), the caches are
+/// drained and disabled, as upstream has them from the start, and the entry is looked up again.
+#[expect(clippy::too_many_arguments)]
+pub(crate) fn add_folio_draining(
+    syms: &'static Symbols,
+    mm: &MmWithUser,
+    p: usize,
+    node: c_int,
+    list: Pin<&FolioList>,
+    all: bool,
+    lru: &LruCache,
+    mut track: Option<&mut Track<'_>>,
+) -> c_int {
+    let err = add_folio_for_migration(syms, mm, p, node, list, all, track.as_deref_mut());
+    if err == EBUSY.to_errno() && lru.disable() {
+        return add_folio_for_migration(syms, mm, p, node, list, all, track);
+    }
+    err
+}
+
 /// `move_pages_and_store_status()`: moves the batch `[start, i)` to `node`; on success writes
 /// `node` to its status slots, on partial failure returns the number of pages not migrated
 /// including the `nr_pages - i` not attempted.
@@ -113,11 +134,7 @@ fn move_and_store(
     if list.is_empty() {
         return 0;
     }
-    if list.has_extra_refs() {
-        // A per-CPU LRU batch may hold a reference: drain as upstream does up front.
-        lru.disable();
-    }
-    match list.migrate_to(node) {
+    match list.migrate_to(node, lru) {
         MigrateOutcome::Done => match status.fill(start, node, i - start) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
@@ -184,12 +201,7 @@ pub(crate) fn do_pages_move(
             }
 
             // Errors in the lookup or isolation are not fatal: they go to the status slot.
-            err = add_folio_for_migration(syms, mm, p, current_node, list, all, None);
-            if err == EBUSY.to_errno() && lru.disable() {
-                // The folio may sit in a per-CPU LRU batch, off the LRU: with the caches
-                // drained and disabled, as upstream has them from the start, look again.
-                err = add_folio_for_migration(syms, mm, p, current_node, list, all, None);
-            }
+            err = add_folio_draining(syms, mm, p, current_node, list, all, &lru, None);
             if err > 0 {
                 // Queued for migration.
                 i += 1;

@@ -94,28 +94,16 @@ impl Mover<'_> {
             log: &mut self.log,
             pfn: 0,
         };
-        let mut err = migrate::add_folio_for_migration(
+        let err = migrate::add_folio_draining(
             self.syms,
             self.mm,
             addr,
             node,
             list,
             self.all,
+            &self.lru,
             Some(&mut track),
         );
-        if err == EBUSY.to_errno() && self.lru.disable() {
-            // As in `do_pages_move`: the folio may sit in a per-CPU LRU batch.
-            track.pfn = 0;
-            err = migrate::add_folio_for_migration(
-                self.syms,
-                self.mm,
-                addr,
-                node,
-                list,
-                self.all,
-                Some(&mut track),
-            );
-        }
         let pfn = track.pfn;
         self.seen += 1;
         if err > 0 {
@@ -132,13 +120,10 @@ impl Mover<'_> {
             self.queued.clear();
             return Flushed::Continue;
         }
-        if list.has_extra_refs() {
-            self.lru.disable();
-        }
         let outcome = if self.exact {
-            list.migrate_to_logged(node, &mut self.log)
+            list.migrate_to_logged(node, &self.lru, &mut self.log)
         } else {
-            list.migrate_to(node)
+            list.migrate_to(node, &self.lru)
         };
         let mut ret = Flushed::Continue;
         if self.exact && !self.log.known() {

@@ -345,7 +345,7 @@ impl FolioList {
 
     /// Whether a folio on the list holds references beyond its mappings, caches and isolation
     /// (a per-CPU LRU batch may hold one): migrating it would fail until the caches are drained.
-    pub(crate) fn has_extra_refs(&self) -> bool {
+    fn has_extra_refs(&self) -> bool {
         // SAFETY: The list is initialised and holds isolated folios (type invariant), which
         // stay live while they are on it.
         unsafe { ffi::mp_list_has_extra_refs(self.head()) }
@@ -353,8 +353,9 @@ impl FolioList {
 
     /// Migrates every folio on the list to `node` through `migrate_pages()`, allocating with
     /// [`alloc_target`]; whatever did not move is put back, so the list is empty afterwards.
-    pub(crate) fn migrate_to(self: Pin<&Self>, node: c_int) -> MigrateOutcome {
-        self.migrate_logged(node, None)
+    /// If a folio holds an extra reference, `lru` drains the per-CPU LRU caches first.
+    pub(crate) fn migrate_to(self: Pin<&Self>, node: c_int, lru: &LruCache) -> MigrateOutcome {
+        self.migrate_logged(node, lru, None)
     }
 
     /// [`Self::migrate_to`], recording in `log` (which holds every folio on the list) what
@@ -362,15 +363,25 @@ impl FolioList {
     pub(crate) fn migrate_to_logged(
         self: Pin<&Self>,
         node: c_int,
+        lru: &LruCache,
         log: &mut BatchLog,
     ) -> MigrateOutcome {
         log.folios.sort_unstable_by_key(|f| f.0);
         log.failed.clear();
         log.known = false;
-        self.migrate_logged(node, Some(log))
+        self.migrate_logged(node, lru, Some(log))
     }
 
-    fn migrate_logged(self: Pin<&Self>, node: c_int, log: Option<&mut BatchLog>) -> MigrateOutcome {
+    fn migrate_logged(
+        self: Pin<&Self>,
+        node: c_int,
+        lru: &LruCache,
+        log: Option<&mut BatchLog>,
+    ) -> MigrateOutcome {
+        if self.has_extra_refs() {
+            // A per-CPU LRU batch may hold a reference: drain as upstream does up front.
+            lru.disable();
+        }
         let target = Target {
             nid: node,
             allocated: Cell::new(0),

@@ -164,29 +164,6 @@ static int selected_workload(const char *name)
 	return 0;
 }
 
-/* MemFree of a node in KiB, or -1. */
-static long node_free_kib(int node)
-{
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "MemFree:");
-
-		if (p) {
-			kib = strtol(p + 8, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kib;
-}
-
 /* AnonHugePages of this process in KiB (/proc/self/smaps_rollup), or -1. */
 static long anon_huge_kib(void)
 {

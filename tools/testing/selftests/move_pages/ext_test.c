@@ -169,35 +169,22 @@ TEST_F(ext, flags_ignored_by_a_query)
 	ASSERT_TRUE(same(&self->native, &self->module));
 }
 
-static int write_knob(const char *file, const char *value)
-{
-	char path[96];
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/fail_page_alloc/%s", file);
-	fd = open(path, O_WRONLY);
-	ok = fd >= 0 && write(fd, value, strlen(value)) == (ssize_t)strlen(value);
-	if (fd >= 0)
-		close(fd);
-	return ok ? 0 : -1;
-}
-
 static int make_it_fail = -1;
 
 /* The 21st page allocation of this thread fails, once. */
 static void arm_fault(int on)
 {
 	if (on) {
-		write_knob("space", "20");
-		write_knob("times", "1");
-		write_knob("probability", "100");
+		set_fault_knob("fail_page_alloc", "space", "20");
+		set_fault_knob("fail_page_alloc", "times", "1");
+		set_fault_knob("fail_page_alloc", "probability", "100");
 	}
 	if (pwrite(make_it_fail, on ? "1" : "0", 1, 0) != 1)
 		perror("make-it-fail");
 	if (!on) {
-		write_knob("probability", "0");
-		write_knob("space", "0");
-		write_knob("times", "-1");
+		set_fault_knob("fail_page_alloc", "probability", "0");
+		set_fault_knob("fail_page_alloc", "space", "0");
+		set_fault_knob("fail_page_alloc", "times", "-1");
 	}
 }
 
@@ -207,30 +194,24 @@ static void arm_fault(int on)
  */
 static void faulted(int fd, unsigned int ext, struct call *c)
 {
-	static const char begin[] = "move_pages-test: expected allocation failures begin\n";
-	static const char end[] = "move_pages-test: expected allocation failures end\n";
-	int nodes[NR], kmsg = open("/dev/kmsg", O_WRONLY);
+	int nodes[NR];
 
 	for (int i = 0; i < NR; i++)
 		nodes[i] = 1;
-	if (kmsg >= 0 && write(kmsg, begin, strlen(begin)) < 0)
-		perror("kmsg");
+	log_mark("move_pages-test: expected allocation failures begin\n");
 	make_it_fail = open("/proc/thread-self/make-it-fail", O_WRONLY);
-	write_knob("task-filter", "Y");
-	write_knob("ignore-gfp-wait", "N");
-	write_knob("ignore-gfp-highmem", "N");
-	write_knob("min-order", "0");
-	write_knob("verbose", "0");
-	write_knob("interval", "1");
+	set_fault_knob("fail_page_alloc", "task-filter", "Y");
+	set_fault_knob("fail_page_alloc", "ignore-gfp-wait", "N");
+	set_fault_knob("fail_page_alloc", "ignore-gfp-highmem", "N");
+	set_fault_knob("fail_page_alloc", "min-order", "0");
+	set_fault_knob("fail_page_alloc", "verbose", "0");
+	set_fault_knob("fail_page_alloc", "interval", "1");
 	arm = make_it_fail >= 0 ? arm_fault : NULL;
 	run(fd, ext, nodes, NULL, 0, NULL, 0, c);
 	arm = NULL;
 	if (make_it_fail >= 0)
 		close(make_it_fail);
-	if (kmsg >= 0 && write(kmsg, end, strlen(end)) < 0)
-		perror("kmsg");
-	if (kmsg >= 0)
-		close(kmsg);
+	log_mark("move_pages-test: expected allocation failures end\n");
 }
 
 /* Every slot written and true to where the page is; the count of pages not moved returned. */

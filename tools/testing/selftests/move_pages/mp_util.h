@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -85,6 +86,73 @@ static inline int read_sysfs(const char *path, char *buf, size_t len)
 	fclose(f);
 	buf[strcspn(buf, "\n")] = 0;
 	return 0;
+}
+
+/* Writes @s to the file at @path; 0 or -1. */
+static inline int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	int ok = fd >= 0 && write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/* A fault-injection knob, /sys/kernel/debug/@attr/@file (fail_page_alloc, failslab). */
+static inline int set_fault_knob(const char *attr, const char *file, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", attr, file);
+	return write_str(path, value);
+}
+
+static inline long get_fault_knob(const char *attr, const char *file)
+{
+	char path[128], buf[32] = "";
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", attr, file);
+	return read_sysfs(path, buf, sizeof(buf)) < 0 ? -1 : strtol(buf, NULL, 10);
+}
+
+/* MemFree of a node in KiB, or -1. */
+static inline long node_free_kib(int node)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "MemFree:");
+
+		if (p) {
+			kib = strtol(p + 8, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kib;
+}
+
+/*
+ * A line in the kernel log; the log scans (tools/vm/run-vm.sh, run_tests.sh)
+ * accept warn_alloc()'s stack dumps between "move_pages-test: expected
+ * allocation failures begin" and "... end".
+ */
+static inline void log_mark(const char *msg)
+{
+	int fd = open("/dev/kmsg", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, msg, strlen(msg)) < 0)
+			perror("/dev/kmsg");
+		close(fd);
+	}
 }
 
 #endif /* MP_UTIL_H */

@@ -46,17 +46,6 @@ static long ops_moves, ops_mutations, pages_verified, bad_status, corrupt;
 static long injected_page, injected_slab, fault_pages_checked;
 static int test_n, failures;
 
-static void log_mark(const char *msg)
-{
-	int fd = open("/dev/kmsg", O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, msg, strlen(msg)) < 0)
-			perror("/dev/kmsg");
-		close(fd);
-	}
-}
-
 static void tap(int ok, const char *fmt, ...)
 {
 	va_list ap;
@@ -245,16 +234,6 @@ static void phase_exits(int secs)
 	tap(runs > 0 && !odd, "target exits mid-call: %ld runs, %ld unexpected errors", runs, odd);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	int ok = fd >= 0 && write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-
-	if (fd >= 0)
-		close(fd);
-	return ok ? 0 : -1;
-}
-
 static long read_vmstat(const char *name)
 {
 	char line[128];
@@ -267,22 +246,6 @@ static long read_vmstat(const char *name)
 	if (f)
 		fclose(f);
 	return v;
-}
-
-static void set_knob(const char *dir, const char *file, const char *value)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", dir, file);
-	write_str(path, value);
-}
-
-static long get_knob(const char *dir, const char *file)
-{
-	char path[128], buf[32] = "";
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", dir, file);
-	return read_sysfs(path, buf, sizeof(buf)) < 0 ? -1 : atol(buf);
 }
 
 struct fault_result {
@@ -318,15 +281,15 @@ static void set_fail(const char *knob, int on)
 
 	if (on) {
 		snprintf(v, sizeof(v), "%ld", fail_space);
-		set_knob(knob, "space", v);
+		set_fault_knob(knob, "space", v);
 		snprintf(v, sizeof(v), "%d", fail_space ? 1 : BUDGET);
-		set_knob(knob, "times", v);
+		set_fault_knob(knob, "times", v);
 	}
 	if (pwrite(make_it_fail, on ? "1" : "0", 1, 0) != 1)
 		perror("make-it-fail");
 	if (!on)
 		*(strcmp(knob, "failslab") ? &injected_page : &injected_slab) +=
-			(fail_space ? 1 : BUDGET) - get_knob(knob, "times");
+			(fail_space ? 1 : BUDGET) - get_fault_knob(knob, "times");
 }
 
 /* One move of 64 fresh pages to node 1, natively or through the module, under @fail. */
@@ -422,25 +385,6 @@ static void check_faulted(const char *name, const char *fail, int exact)
 	    exact ? "" : same_fault_result(&n, &m) ? " (equal)" : " (not equal)", tries);
 }
 
-static long node_free_kb(int node)
-{
-	char path[96], line[128];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *m = strstr(line, "MemFree:");
-
-		if (m)
-			kb = atol(m + strlen("MemFree:"));
-	}
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 /* The filler of a full node 1: FILL_LEN of pages, moved there as far as they go. */
 #define FILL_LEN	(64L << 20)
 static char *filler;
@@ -468,7 +412,7 @@ static void phase_faults(void)
 	}
 	log_mark("move_pages-test: expected allocation failures begin\n");
 	for (int k = 0; k < 2; k++) {
-#define KNOB(f, v) set_knob(knobs[k], f, v)
+#define KNOB(f, v) set_fault_knob(knobs[k], f, v)
 		KNOB("task-filter", "Y");
 		KNOB("probability", "100");
 		KNOB("interval", "1");
@@ -488,9 +432,9 @@ static void phase_faults(void)
 	fail_space = 0;
 	check_faulted("failslab, every slab allocation", "failslab", 1);
 	for (int k = 0; k < 2; k++) {
-		set_knob(knobs[k], "probability", "0");
-		set_knob(knobs[k], "space", "0");
-		set_knob(knobs[k], "times", "-1");
+		set_fault_knob(knobs[k], "probability", "0");
+		set_fault_knob(knobs[k], "space", "0");
+		set_fault_knob(knobs[k], "times", "-1");
 	}
 
 	/*
@@ -503,10 +447,10 @@ static void phase_faults(void)
 	 * implementations, and every page stay mapped and intact; if the node
 	 * still had room for one of them, the pair is tried again (5 times).
 	 */
-	free_before = node_free_kb(1);
+	free_before = node_free_kib(1);
 	read_sysfs(nr_huge, old_pool, sizeof(old_pool));
 	write_str(nr_huge, "100000");
-	free_pool = node_free_kb(1);
+	free_pool = node_free_kib(1);
 	read_sysfs(nr_huge, pool, sizeof(pool));
 	filler = mmap(NULL, FILL_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	fill_pages = calloc(FILL_LEN / psz, sizeof(void *));
@@ -520,7 +464,7 @@ static void phase_faults(void)
 	fill_ret = native_move_pages(0, FILL_LEN / psz, fill_pages, fill_nodes, fill_status,
 				     MPOL_MF_MOVE);
 	fill_err = fill_ret < 0 ? errno : 0;
-	free_full = node_free_kb(1);
+	free_full = node_free_kib(1);
 	printf("# node 1 free: %ld kB; with a hugetlb pool of %ld pages: %ld kB;",
 	       free_before, atol(pool), free_pool);
 	printf(" after a move of %ld pages there (ret %ld, errno %d): %ld kB\n",
