@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 
 #include "kselftest_harness.h"
 #include "mp_util.h"
@@ -284,6 +285,148 @@ TEST_F(ext, group_under_a_failed_allocation_as_upstream)
 	}
 	ASSERT_EQ(0, self->module.corrupt);
 	TH_LOG("%d pages moved before the failure", moved);
+}
+
+/* A page kept busy by a pipe's reference: the migration core gives up on it. */
+static int pin_with_pipe(char *page, int fds[2])
+{
+	struct iovec iov = { .iov_base = page, .iov_len = psz };
+
+	return pipe(fds) == 0 && vmsplice(fds[1], &iov, 1, 0) == psz ? 0 : -1;
+}
+
+/*
+ * Eight pages for node 1, the first one pinned so that the batch fails, then
+ * node 2 (no memory): upstream ends with -ENODEV, which wins over the count
+ * of the final flush (the out_flush path of do_pages_move()).
+ */
+static int entry_error_after_failed_batch(int fd, unsigned int ext, struct call *c)
+{
+	char *p = mmap(NULL, 9 * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *pages[9];
+	int nodes[9], fds[2];
+
+	madvise(p, 9 * psz, MADV_NOHUGEPAGE);
+	memset(p, 7, 9 * psz);
+	for (int i = 0; i < 9; i++) {
+		pages[i] = p + (long)i * psz;
+		nodes[i] = 0;
+	}
+	native_move_pages(0, 9, pages, nodes, c->final, MPOL_MF_MOVE);
+	for (int i = 0; i < 9; i++)
+		nodes[i] = i < 8 ? 1 : 2;
+	if (pin_with_pipe(p, fds))
+		return -1;
+	for (int i = 0; i < 9; i++)
+		c->status[i] = SENTINEL;
+	errno = 0;
+	c->ret = fd < 0 ? native_move_pages(0, 9, pages, nodes, c->status, MPOL_MF_MOVE)
+			: module_move_pages_ext(fd, 0, 9, pages, nodes, c->status,
+						MPOL_MF_MOVE, ext);
+	c->err = c->ret < 0 ? errno : 0;
+	native_move_pages(0, 9, pages, NULL, c->final, 0);
+	close(fds[0]);
+	close(fds[1]);
+	munmap(p, 9 * psz);
+	return 0;
+}
+
+TEST_F(ext, entry_error_wins_over_final_flush)
+{
+	ASSERT_EQ(0, entry_error_after_failed_batch(-1, 0, &self->native));
+	ASSERT_EQ(ENODEV, self->native.err);
+	ASSERT_EQ(0, self->native.final[0]);
+	ASSERT_EQ(1, self->native.final[7]);
+	ASSERT_EQ(0, entry_error_after_failed_batch(self->fd, MOVE_PAGES_EXT_GROUP_BY_NODE,
+						    &self->module));
+	ASSERT_TRUE(same(&self->native, &self->module));
+	/* With exact statuses too: the pinned page's slot says why it stayed. */
+	ASSERT_EQ(0, entry_error_after_failed_batch(self->fd, MOVE_PAGES_EXT_EXACT_STATUS,
+						    &self->module));
+	ASSERT_EQ(ENODEV, self->module.err);
+	ASSERT_EQ(-EBUSY, self->module.status[0]);
+	for (int i = 1; i < 8; i++)
+		ASSERT_EQ(1, self->module.status[i]);
+	ASSERT_EQ(0, self->module.final[0]);
+	ASSERT_EQ(1, self->module.final[7]);
+}
+
+/*
+ * pages[4] cannot be read: the request ends with -EFAULT without reading
+ * nodes[4], which starts a page never touched, so that page stays unpopulated
+ * (a read would map the zero page there).
+ */
+TEST_F(ext, no_node_read_after_unreadable_page_pointer)
+{
+	char *p = mmap(NULL, 4 * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *arr = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *nodes_page = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void **pages = (void **)(arr + psz - 4 * sizeof(void *));
+	int *nodes = (int *)(nodes_page + psz - 4 * sizeof(int));
+	int status[5], after;
+	/* The native call first, then the module's paths. */
+	const int exts[] = { -1, 0, MOVE_PAGES_EXT_GROUP_BY_NODE, MOVE_PAGES_EXT_EXACT_STATUS };
+
+	memset(p, 3, 4 * psz);
+	munmap(arr + psz, psz);
+	for (int i = 0; i < 4; i++) {
+		pages[i] = p + (long)i * psz;
+		nodes[i] = 1;
+	}
+	for (unsigned int e = 0; e < ARRAY_SIZE(exts); e++) {
+		void *second = nodes_page + psz;
+
+		madvise(second, psz, MADV_DONTNEED);
+		errno = 0;
+		EXPECT_EQ(-1, exts[e] < 0 ?
+			  native_move_pages(0, 5, pages, nodes, status, MPOL_MF_MOVE) :
+			  module_move_pages_ext(self->fd, 0, 5, pages, nodes, status,
+						MPOL_MF_MOVE, exts[e]));
+		EXPECT_EQ(EFAULT, errno);
+		ASSERT_EQ(0, native_move_pages(0, 1, &second, NULL, &after, 0));
+		EXPECT_EQ(-ENOENT, after) {
+			TH_LOG("ext %d read nodes[4] after pages[4] faulted", exts[e]);
+		}
+	}
+	munmap(p, 4 * psz);
+	munmap(arr, psz);
+	munmap(nodes_page, 2 * psz);
+}
+
+/*
+ * The documented rule of the extensions: a window's pages and nodes entries
+ * are read before any of its statuses is written. Here status[i] is
+ * nodes[i + 1]: natively, entry 0 (already on node 0) writes 0 over nodes[1],
+ * and so on down the array, so nothing moves; with the extension every entry
+ * was read as node 1 first, so every page but the first moves there.
+ */
+TEST_F(ext, window_read_before_status_writes)
+{
+	char *p = mmap(NULL, 8 * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *pages[8];
+	int nodes[9], final[8];
+
+	memset(p, 5, 8 * psz);
+	for (int i = 0; i < 8; i++)
+		pages[i] = p + (long)i * psz;
+	for (int i = 0; i < 8; i++)
+		nodes[i] = 0;
+	ASSERT_EQ(0, native_move_pages(0, 8, pages, nodes, final, MPOL_MF_MOVE));
+	for (int i = 0; i < 8; i++)
+		nodes[i] = i ? 1 : 0;
+	ASSERT_EQ(0, native_move_pages(0, 8, pages, nodes, nodes + 1, MPOL_MF_MOVE));
+	ASSERT_EQ(0, native_move_pages(0, 8, pages, NULL, final, 0));
+	for (int i = 0; i < 8; i++)
+		ASSERT_EQ(0, final[i]);
+	for (int i = 0; i < 8; i++)
+		nodes[i] = i ? 1 : 0;
+	ASSERT_EQ(0, module_move_pages_ext(self->fd, 0, 8, pages, nodes, nodes + 1, MPOL_MF_MOVE,
+					   MOVE_PAGES_EXT_GROUP_BY_NODE));
+	ASSERT_EQ(0, native_move_pages(0, 8, pages, NULL, final, 0));
+	for (int i = 0; i < 8; i++)
+		ASSERT_EQ(i ? 1 : 0, final[i]);
+	munmap(p, 8 * psz);
 }
 
 TEST_HARNESS_MAIN

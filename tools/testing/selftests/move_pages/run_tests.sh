@@ -67,9 +67,11 @@ report kunit_suites_ran $((kunit_seen == 0))
 
 run basic_test ./basic_test
 # The native results are recorded for the takeover's replay below.
-rm -f /tmp/native64.rec /tmp/native32.rec
+rm -f /tmp/native64.rec /tmp/native32.rec /tmp/exact64.rec /tmp/exact32.rec
 run diff_test env MP_DIFF_RECORD=/tmp/native64.rec ./diff_test
 run diff_test32 env MP_DIFF_RECORD=/tmp/native32.rec ./diff_test32
+run exact_test env MP_EXACT_RECORD=/tmp/exact64.rec ./exact_test
+run exact_test32 env MP_EXACT_RECORD=/tmp/exact32.rec ./exact_test32
 run ext_test ./ext_test
 run rust_library ./rust_diff
 run cli sh ./cli_test.sh

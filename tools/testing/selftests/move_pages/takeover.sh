@@ -15,7 +15,7 @@ check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 counter() { sed -n "s/^$1 //p" $D/stats; }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..18"
 rmmod move_pages 2>/dev/null
 
 insmod $MOD takeover=1
@@ -52,6 +52,14 @@ MP_DIFF_REPLAY=/tmp/native32.rec ./diff_test32 >/tmp/replay32.log 2>&1
 st=$?
 grep -E '^not ok|Expected|same_as_native:' /tmp/replay32.log
 check diff_test32_replayed_under_takeover '[ $st -eq 0 ]'
+MP_EXACT_REPLAY=/tmp/exact64.rec ./exact_test >/tmp/exact64.log 2>&1
+st=$?
+grep -E '^not ok|Expected|native:|module:' /tmp/exact64.log
+check exact_test_replayed_under_takeover '[ $st -eq 0 ]'
+MP_EXACT_REPLAY=/tmp/exact32.rec ./exact_test32 >/tmp/exact32.log 2>&1
+st=$?
+grep -E '^not ok|Expected|native:|module:' /tmp/exact32.log
+check exact_test32_replayed_under_takeover '[ $st -eq 0 ]'
 check replay_skipped_nothing '! grep -q "SKIP.*no recorded" /tmp/replay64.log /tmp/replay32.log'
 
 echo "# tools/testing/selftests/mm/migration.c of the kernel tree, served by the module"
