@@ -5,10 +5,15 @@
 //! The device node is created with mode 0666: the ioctl grants nothing the `move_pages(2)`
 //! system call does not already grant to every user, because each request goes through the
 //! syscall's own checks (`CAP_SYS_NICE` for `MPOL_MF_MOVE_ALL`, `ptrace_may_access()` for
-//! another process, the target's cpuset).
+//! another process, the target's cpuset), and first through the caller's seccomp filters, run
+//! as for the system call ([`crate::seccomp`]).
 
 use crate::{
     request,
+    seccomp::{
+        self,
+        Verdict, //
+    },
     stats::Door,
     uapi::{
         MovePagesArgs,
@@ -53,7 +58,11 @@ impl MiscDevice for MovePagesDevice {
                 let args: MovePagesArgs = UserSlice::new(UserPtr::from_addr(arg), _IOC_SIZE(cmd))
                     .reader()
                     .read()?;
-                request::serve(Door::Ioctl, &args.to_request()?)
+                let req = args.to_request()?;
+                match seccomp::filter(&req) {
+                    Verdict::Run => request::serve(Door::Ioctl, &req),
+                    Verdict::Return(ret) => ret,
+                }
             }
             _ => Err(ENOTTY),
         }

@@ -2,8 +2,9 @@
 
 //! Raw declarations of the C helpers in `helpers.c`.
 //!
-//! Only [`crate::mm_core`], [`crate::symbols`], [`crate::layout`] and [`crate::takeover`] use
-//! these; everything else goes through their safe types.
+//! Only [`crate::mm_core`], [`crate::symbols`], [`crate::layout`], [`crate::takeover`],
+//! [`crate::seccomp`] and [`crate::user`] use these; everything else goes through their safe
+//! types.
 
 use kernel::{
     bindings,
@@ -35,6 +36,7 @@ extern "C" {
     pub(crate) fn mp_symbol_check(addr: c_ulong, name: *const c_char, is_func: bool) -> c_int;
     pub(crate) fn mp_folio_walk_bytes() -> usize;
     pub(crate) fn mp_list_has_extra_refs(list: *mut bindings::list_head) -> bool;
+    pub(crate) fn mp_list_nr_small(list: *mut bindings::list_head) -> usize;
     pub(crate) fn mp_folio_walk_pfn(fw: *const FolioWalkRaw) -> u64;
     pub(crate) fn mp_folio_pfn(folio: *mut bindings::folio) -> u64;
     pub(crate) fn mp_folio_nr_pages(folio: *mut bindings::folio) -> u64;
@@ -59,7 +61,11 @@ extern "C" {
         folio: *mut bindings::folio,
         list: *mut bindings::list_head,
     );
-    pub(crate) fn mp_move_pages_gfp() -> bindings::gfp_t;
+    pub(crate) fn mp_alloc_migration_target(
+        f: crate::symbols::NewFolioFn,
+        src: *mut bindings::folio,
+        nid: c_int,
+    ) -> *mut bindings::folio;
     pub(crate) fn mp_migration_gfp(
         src: *mut bindings::folio,
         order: *mut c_uint,
@@ -69,6 +75,8 @@ extern "C" {
     pub(crate) fn mp_folio_walk_unlock(fw: *mut FolioWalkRaw);
 
     pub(crate) fn mp_in_compat_syscall() -> bool;
+    pub(crate) fn mp_seccomp_move_pages(args: *const u64) -> u32;
+    pub(crate) fn mp_put_user_int(addr: c_ulong, value: c_int) -> c_int;
     pub(crate) fn mp_node_has_memory(node: c_int) -> bool;
     pub(crate) fn mp_atomic_dec(v: *mut bindings::atomic_t);
     pub(crate) fn mp_ftrace_set_ip(fregs: *mut bindings::ftrace_regs, ip: c_ulong);

@@ -4,6 +4,7 @@
  * macro that Rust cannot call; the logic lives in Rust.
  */
 #include <linux/compat.h>
+#include <linux/filter.h>
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
@@ -14,10 +15,15 @@
 #include <linux/nodemask.h>
 #include <linux/pagewalk.h>
 #include <linux/sched/signal.h>
+#include <linux/seccomp.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
 #include <asm/ibt.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
+/* struct migration_target_control; built in, folio_isolate_lru() and others. */
+#include "internal.h"
 
 #ifndef MODULE
 /* Declarations of what mp_builtin_symbols[] binds. */
@@ -28,8 +34,6 @@
 #include <linux/ptrace.h>
 #include <linux/security.h>
 #include <linux/swap.h>
-/* folio_isolate_lru(), lru_cache_disable() */
-#include "internal.h"
 #endif
 #include "helpers.h"
 
@@ -100,13 +104,15 @@ static const struct {
 	MP_SYM(migrate_pages),
 	MP_SYM(putback_movable_pages),
 	MP_SYM(folio_isolate_lru),
+#ifdef CONFIG_HUGETLB_PAGE
 	MP_SYM(folio_isolate_hugetlb),
+	MP_SYM(alloc_migration_target),
+#endif
 	MP_SYM(folio_walk_start),
 	MP_SYM(vma_pgtable_walk_end),
 	MP_SYM(vma_migratable),
 	MP_SYM(lru_cache_disable),
 	MP_SYM(lru_disable_count),
-	MP_SYM(alloc_migration_target),
 	MP_SYM(find_get_task_by_vpid),
 	MP_SYM(ptrace_may_access),
 #ifdef CONFIG_CPUSETS
@@ -218,6 +224,23 @@ bool mp_list_has_extra_refs(struct list_head *list)
 	return false;
 }
 
+/*
+ * The number of folios on @list if every one is a small folio (neither large
+ * nor hugetlb), else 0.
+ */
+size_t mp_list_nr_small(struct list_head *list)
+{
+	struct folio *folio;
+	size_t n = 0;
+
+	list_for_each_entry(folio, list, lru) {
+		if (folio_test_large(folio))
+			return 0;
+		n++;
+	}
+	return n;
+}
+
 /* The page frame number of the page a folio walk found. */
 u64 mp_folio_walk_pfn(const struct folio_walk *fw)
 {
@@ -263,9 +286,26 @@ struct folio *mp_folio_alloc(gfp_t gfp, unsigned int order, int nid)
 }
 
 /* The gfp mask do_move_pages_to_node() asks alloc_migration_target() for. */
-gfp_t mp_move_pages_gfp(void)
+static gfp_t mp_move_pages_gfp(void)
 {
 	return GFP_HIGHUSER_MOVABLE | __GFP_THISNODE;
+}
+
+/*
+ * alloc_migration_target() (@fn: it is not exported) with the control
+ * do_move_pages_to_node() passes, for a hugetlb @src: the hstate's gfp rules
+ * and pool fallback are hugetlb internals.
+ */
+struct folio *mp_alloc_migration_target(struct folio *(*fn)(struct folio *, unsigned long),
+					struct folio *src, int nid)
+{
+	struct migration_target_control mtc = {
+		.nid = nid,
+		.gfp_mask = mp_move_pages_gfp(),
+		.reason = MR_SYSCALL,
+	};
+
+	return fn(src, (unsigned long)&mtc);
 }
 
 /*
@@ -305,6 +345,67 @@ void mp_folio_walk_unlock(struct folio_walk *fw)
 bool mp_in_compat_syscall(void)
 {
 	return in_compat_syscall();
+}
+
+#ifdef CONFIG_SECCOMP_FILTER
+#include "seccomp_filter_gen.h"
+
+/* As kernel/seccomp.c: the action without its data, signed (KILL_PROCESS is lowest). */
+#define MP_SECCOMP_ACTION_ONLY(ret) ((s32)((ret) & (SECCOMP_RET_ACTION_FULL)))
+
+/*
+ * What current's seccomp filters return for move_pages(2) with arguments
+ * @args, as seccomp_run_filters() computes it for the system call: every
+ * filter in the chain is run on the same seccomp_data and the lowest action
+ * wins. Nothing is acted upon; SECCOMP_RET_ALLOW without a filter.
+ */
+u32 mp_seccomp_move_pages(const u64 *args)
+{
+	struct seccomp_filter *f;
+	struct seccomp_data sd;
+	u32 ret = SECCOMP_RET_ALLOW;
+	int i;
+
+	if (READ_ONCE(current->seccomp.mode) != SECCOMP_MODE_FILTER)
+		return SECCOMP_RET_ALLOW;
+	/* Pairs with the barriers of seccomp_assign_mode(), as __seccomp_filter(). */
+	smp_rmb();
+#ifdef CONFIG_IA32_EMULATION
+	sd.nr = in_compat_syscall() ? __NR_ia32_move_pages : __NR_move_pages;
+#else
+	sd.nr = __NR_move_pages;
+#endif
+	sd.arch = syscall_get_arch(current);
+	sd.instruction_pointer = instruction_pointer(current_pt_regs());
+	for (i = 0; i < ARRAY_SIZE(sd.args); i++)
+		sd.args[i] = args[i];
+	/*
+	 * A filter is never changed once attached; another thread's TSYNC only
+	 * installs a chain that contains this one (see seccomp_run_filters()).
+	 */
+	for (f = READ_ONCE(current->seccomp.filter); f; f = f->prev) {
+		u32 cur = bpf_prog_run_pin_on_cpu(f->prog, &sd);
+
+		if (MP_SECCOMP_ACTION_ONLY(cur) < MP_SECCOMP_ACTION_ONLY(ret))
+			ret = cur;
+	}
+	return ret;
+}
+#else
+u32 mp_seccomp_move_pages(const u64 *args)
+{
+	return SECCOMP_RET_ALLOW;
+}
+#endif
+
+/*
+ * put_user() of an int at user address @addr: one store, so a slot that
+ * straddles the end of a writable page is not written at all when the next
+ * page faults (copy_to_user() would write the bytes before the fault).
+ */
+int mp_put_user_int(unsigned long addr, int value)
+{
+	return put_user(value, (int __user *)addr);
 }
 
 bool mp_node_has_memory(int node)

@@ -57,19 +57,23 @@ u32 mp_folio_info(struct folio *folio, struct folio *huge_zero);
 bool mp_folio_maybe_mapped_shared(struct folio *folio);
 void mp_folio_isolated_lru(struct folio *folio, struct list_head *list);
 bool mp_list_has_extra_refs(struct list_head *list);
+size_t mp_list_nr_small(struct list_head *list);
 u64 mp_folio_walk_pfn(const struct folio_walk *fw);
 u64 mp_folio_pfn(struct folio *folio);
 u64 mp_folio_nr_pages(struct folio *folio);
 size_t mp_list_folio_ranges(struct list_head *list, u64 *ranges, size_t max);
 struct folio *mp_folio_alloc(gfp_t gfp, unsigned int order, int nid);
-gfp_t mp_move_pages_gfp(void);
 gfp_t mp_migration_gfp(struct folio *src, unsigned int *order);
+struct folio *mp_alloc_migration_target(struct folio *(*fn)(struct folio *, unsigned long),
+					struct folio *src, int nid);
 
 unsigned long mp_untagged_addr_remote(struct mm_struct *mm,
 				      unsigned long addr);
 void mp_folio_walk_unlock(struct folio_walk *fw);
 
 bool mp_in_compat_syscall(void);
+u32 mp_seccomp_move_pages(const u64 *args);
+int mp_put_user_int(unsigned long addr, int value);
 bool mp_node_has_memory(int node);
 void mp_atomic_dec(atomic_t *v);
 

@@ -14,12 +14,20 @@
 //!   move for one of these reasons (0 if every queued page moved).
 //!
 //! Everything else is upstream's, entry by entry: the checks of each entry and their order
-//! (`-EFAULT` for an unreadable entry, `-ENODEV`, `-EACCES`), which end the request after the
-//! entries before it are moved; the per-page statuses of the lookup and isolation (`-EFAULT`,
-//! `-ENOENT`, `-EACCES`, `-EBUSY`, or the node for a page already there). Without
+//! (`-EFAULT` for an unreadable entry, `nodes[i]` not read when `pages[i]` cannot be, `-ENODEV`,
+//! `-EACCES`), which end the request after the entries before it are moved, with that error
+//! even when the last batch flushed before it fails (upstream's `out_flush`); the per-page
+//! statuses of the lookup and isolation (`-EFAULT`, `-ENOENT`, `-EACCES`, `-EBUSY`, or the
+//! node for a page already there). Without
 //! [`EXT_EXACT_STATUS`], a batch the core fails gives upstream's answers: its slots are left
 //! unwritten and the request returns the error or the number of pages not migrated, counting
 //! the entries not looked at yet.
+//!
+//! The one rule of their own about user memory: the `pages` and `nodes` entries of a window are
+//! all read (up to the first that fails its checks) before any of them is looked up or any of
+//! its statuses is written. A status write that changes a later entry of the same window, or
+//! the page it points to, is not seen by that entry, where upstream, which reads entry `i + 1`
+//! after writing the status of entry `i`, would see it.
 
 use crate::{
     migrate::{
@@ -167,6 +175,12 @@ impl Mover<'_> {
     }
 }
 
+/// Whether every entry of `window` from `first` on has been handled: the batch just flushed was
+/// the window's last, the one upstream flushes at `out_flush` after an entry error.
+fn last_batch(window: &[Entry], first: usize) -> bool {
+    window[first..].iter().all(|e| e.node == NUMA_NO_NODE)
+}
+
 /// `do_pages_move()` with the extensions `ext` (see the module documentation).
 #[expect(clippy::too_many_arguments)]
 pub(crate) fn do_pages_move_ext(
@@ -212,12 +226,14 @@ pub(crate) fn do_pages_move_ext(
         window.clear();
         let mut end = 0;
         for i in base..base + n {
-            let (addr, node) = match (pages.get(i), nodes.get(i)) {
-                (Ok(addr), Ok(node)) => (addr, node),
-                _ => {
-                    end = EFAULT.to_errno();
-                    break;
-                }
+            // As upstream: `nodes[i]` is not read when `pages[i]` cannot be.
+            let Ok(addr) = pages.get(i) else {
+                end = EFAULT.to_errno();
+                break;
+            };
+            let Ok(node) = nodes.get(i) else {
+                end = EFAULT.to_errno();
+                break;
             };
             if !mm_core::node_has_memory(node) {
                 end = ENODEV.to_errno();
@@ -259,8 +275,13 @@ pub(crate) fn do_pages_move_ext(
                 }
                 k += 1;
             }
-            if let Flushed::End(ret) = mover.flush(list, node, nr_pages) {
-                return ret;
+            match mover.flush(list, node, nr_pages) {
+                Flushed::Continue => (),
+                // Upstream's `out_flush`: the entry error that ended the window wins over the
+                // result of the window's last batch; an earlier batch's result is returned as
+                // upstream returns it on a change of node, before it reads the failing entry.
+                Flushed::End(_) if end < 0 && last_batch(&window, first) => return end,
+                Flushed::End(ret) => return ret,
             }
             first += 1;
         }

@@ -130,6 +130,7 @@ impl Folio {
     }
 
     /// Whether the folio is a hugetlb folio.
+    #[cfg(CONFIG_HUGETLB_PAGE)]
     pub(crate) fn is_hugetlb(&self) -> bool {
         // SAFETY: `self` is a live folio.
         unsafe { ffi::mp_folio_test_hugetlb(self.as_raw()) }
@@ -224,10 +225,12 @@ impl Drop for FolioWalk<'_> {
 /// every CPU's LRU batches (a folio in one is off the LRU, so it cannot be isolated, or holds
 /// the batch's reference, so it cannot be migrated) and keeps them off for the call. That costs
 /// an RCU grace period and work on every CPU even when no page moves. The module does the same,
-/// but only when an isolation fails or a folio about to be migrated holds more references than
-/// its mappings, caches and the isolation account for; from then on the state is upstream's.
-/// A folio that was isolated and has no extra reference cannot get one from a batch (the
-/// batches take only folios on the LRU), so the answers are the same.
+/// but only when it can matter: when an isolation fails, when a folio about to be migrated holds
+/// more references than its mappings, caches and the isolation account for, and when small
+/// folios fail to migrate while the caches were on (some batches, `mlock_folio()` and
+/// `munlock_folio()` among them, take a reference to a folio that is off the LRU, so one can
+/// appear during the migration); the failed folios are then migrated again with the caches
+/// drained and disabled. From the first drain on, the state is upstream's.
 pub(crate) struct LruCache {
     syms: &'static Symbols,
     disabled: Cell<bool>,
@@ -325,20 +328,22 @@ impl FolioList {
     /// Isolates the walked folio from the LRU (or the hugetlb active list) onto this list.
     pub(crate) fn isolate(self: Pin<&Self>, walk: &FolioWalk<'_>) -> Isolation {
         let folio = walk.folio().as_raw();
+        #[cfg(CONFIG_HUGETLB_PAGE)]
         if walk.folio().is_hugetlb() {
             // SAFETY: `folio` is live under the walk's page-table lock; `head` is initialised.
             if unsafe { (self.syms.folio_isolate_hugetlb)(folio, self.head()) } {
                 // INVARIANT: `folio_isolate_hugetlb` queued it with a reference.
                 return Isolation::Queued;
             }
-        } else {
-            // SAFETY: `folio` is live under the walk's page-table lock.
-            if unsafe { (self.syms.folio_isolate_lru)(folio) } {
-                // SAFETY: The folio is isolated and ours to queue and account.
-                // INVARIANT: It is queued with its isolation reference and counted.
-                unsafe { ffi::mp_folio_isolated_lru(folio, self.head()) };
-                return Isolation::Queued;
-            }
+            return Isolation::Busy;
+        }
+        // Without `CONFIG_HUGETLB_PAGE` no folio is a hugetlb folio.
+        // SAFETY: `folio` is live under the walk's page-table lock.
+        if unsafe { (self.syms.folio_isolate_lru)(folio) } {
+            // SAFETY: The folio is isolated and ours to queue and account.
+            // INVARIANT: It is queued with its isolation reference and counted.
+            unsafe { ffi::mp_folio_isolated_lru(folio, self.head()) };
+            return Isolation::Queued;
         }
         Isolation::Busy
     }
@@ -388,19 +393,15 @@ impl FolioList {
             alloc_failed: Cell::new(0),
             log: log.as_deref(),
         };
-        // SAFETY: The list holds isolated folios (type invariant); `alloc_target` reads `private`
-        // as the `Target` that outlives the call; `MIGRATE_SYNC` may sleep, and no lock is held.
-        let err = unsafe {
-            (self.syms.migrate_pages)(
-                self.head(),
-                Some(alloc_target),
-                None,
-                core::ptr::from_ref(&target) as c_ulong,
-                bindings::migrate_mode_MIGRATE_SYNC,
-                bindings::migrate_reason_MR_SYSCALL,
-                core::ptr::null_mut(),
-            )
-        };
+        let mut err = self.migrate_pages(&target);
+        if err > 0 && self.only_small_folios(err) && lru.disable() {
+            // The caches were on during the call: a reference that a per-CPU batch took
+            // meanwhile (`mlock_folio()` on a fault into a locked mapping, `munlock_folio()`,
+            // ...) stays until the batch is drained, where upstream, with the caches disabled
+            // for the whole request, drops it at once. They are drained now; the folios that
+            // failed go through the core again, and what fails then fails as upstream's.
+            err = self.migrate_pages(&target);
+        }
         let (allocated, alloc_failed) = (target.allocated.get(), target.alloc_failed.get());
         if err == 0 {
             if let Some(log) = log {
@@ -428,6 +429,32 @@ impl FolioList {
         } else {
             MigrateOutcome::Failed(Error::from_errno(err))
         }
+    }
+
+    /// `migrate_pages()` of the list to `target`, with the rules of `do_move_pages_to_node()`.
+    fn migrate_pages(self: Pin<&Self>, target: &Target<'_>) -> c_int {
+        // SAFETY: The list holds isolated folios (type invariant); `alloc_target` reads `private`
+        // as the `Target` that outlives the call; `MIGRATE_SYNC` may sleep, and no lock is held.
+        unsafe {
+            (self.syms.migrate_pages)(
+                self.head(),
+                Some(alloc_target),
+                None,
+                core::ptr::from_ref(target) as c_ulong,
+                bindings::migrate_mode_MIGRATE_SYNC,
+                bindings::migrate_reason_MR_SYSCALL,
+                core::ptr::null_mut(),
+            )
+        }
+    }
+
+    /// Whether the list holds exactly `failed` folios, each a small one (what a per-CPU batch can
+    /// hold a reference to). A large folio that failed, or was split, is left as it is: its
+    /// count would not be upstream's if it went through the core twice.
+    fn only_small_folios(&self, failed: c_int) -> bool {
+        // SAFETY: The list is initialised and holds isolated folios (type invariant).
+        let small = unsafe { ffi::mp_list_nr_small(self.head()) };
+        usize::try_from(failed) == Ok(small)
     }
 
     /// Puts the `(first pfn, pages)` of every folio on the list into `out`, sorted.
@@ -591,32 +618,17 @@ unsafe extern "C" fn alloc_target(
     dst
 }
 
-/// `struct migration_target_control` of `mm/internal.h`.
-#[repr(C)]
-struct MigrationTargetControl {
-    nid: c_int,
-    nmask: *mut bindings::nodemask_t,
-    gfp_mask: bindings::gfp_t,
-    reason: bindings::migrate_reason,
-}
-
 fn alloc_on_node(src: *mut bindings::folio, nid: c_int) -> *mut bindings::folio {
+    #[cfg(CONFIG_HUGETLB_PAGE)]
     // SAFETY: `src` is the folio being migrated (contract of `alloc_target`).
     if unsafe { ffi::mp_folio_test_hugetlb(src) } {
         let Ok(syms) = crate::symbols::get() else {
             return core::ptr::null_mut();
         };
-        // The hstate's gfp rules and pool fallback are hugetlb internals: let the kernel's own
-        // target allocator apply them, with the control `do_move_pages_to_node()` passes.
-        let mtc = MigrationTargetControl {
-            nid,
-            nmask: core::ptr::null_mut(),
-            // SAFETY: Returns a constant.
-            gfp_mask: unsafe { ffi::mp_move_pages_gfp() },
-            reason: bindings::migrate_reason_MR_SYSCALL,
-        };
-        // SAFETY: `src` is a hugetlb folio being migrated; `mtc` outlives the call.
-        return unsafe { (syms.alloc_migration_target)(src, core::ptr::from_ref(&mtc) as c_ulong) };
+        // SAFETY: `src` is a hugetlb folio being migrated; `alloc_migration_target` is the
+        // resolved kernel function, which the helper calls with `do_move_pages_to_node()`'s
+        // control (the hstate's gfp rules and pool fallback are hugetlb internals).
+        return unsafe { ffi::mp_alloc_migration_target(syms.alloc_migration_target, src, nid) };
     }
     let mut order: c_uint = 0;
     // SAFETY: `src` is a live folio; `order` is a valid out-pointer.

@@ -30,6 +30,7 @@ mod migrate_ext;
 mod mm_core;
 mod query;
 mod request;
+mod seccomp;
 mod stats;
 mod symbols;
 mod takeover;

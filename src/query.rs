@@ -8,7 +8,6 @@ use crate::{
     user::{
         IntArray,
         PagesArray,
-        STAT_BIG_CHUNK,
         STAT_CHUNK, //
     },
 };
@@ -63,8 +62,8 @@ fn stat_chunk(syms: &'static Symbols, mm: &MmWithUser, pages: &[usize], status: 
 }
 
 /// Upstream's loop over `nr` entries from `offset`, in chunks of 16: reads a chunk of page
-/// pointers, queries it under one mmap read lock, writes its statuses. Returns the number of
-/// entries done; fewer than `nr` means a read or write faulted.
+/// pointers, queries it under one mmap read lock, writes its statuses. `EFAULT` when a read or
+/// write faults; the chunks before it have been written.
 fn stat_chunks(
     syms: &'static Symbols,
     mm: &MmWithUser,
@@ -72,28 +71,77 @@ fn stat_chunks(
     nr: usize,
     pages: &PagesArray,
     status: &IntArray,
-) -> usize {
+) -> Result {
     let mut chunk_pages = [0usize; STAT_CHUNK];
     let mut chunk_status = [0i32; STAT_CHUNK];
     let mut done = 0;
     while done < nr {
         let n = (nr - done).min(STAT_CHUNK);
-        if pages
-            .read_chunk(offset + done, &mut chunk_pages[..n])
-            .is_err()
-        {
-            break;
-        }
+        pages.read_chunk(offset + done, &mut chunk_pages[..n])?;
         stat_chunk(syms, mm, &chunk_pages[..n], &mut chunk_status[..n]);
-        if status
-            .write_chunk(offset + done, &chunk_status[..n])
-            .is_err()
-        {
-            break;
-        }
+        status.write_chunk(offset + done, &chunk_status[..n])?;
         done += n;
     }
-    done
+    Ok(())
+}
+
+/// Entries the query path takes at a time when no user access needs a page fault: four of
+/// upstream's chunks, so one read of the page pointers and one mmap read lock for 64 entries.
+const BIG_CHUNK: usize = 4 * STAT_CHUNK;
+
+/// How far [`stat_big_chunk`] got.
+enum BigChunk {
+    /// Every status was written.
+    Done,
+    /// The page pointers could not be read without a page fault: nothing was done.
+    NotRead,
+    /// The chunks (of [`STAT_CHUNK`] entries) before `chunk` were written; `status` holds the
+    /// statuses of `chunk`, which could not be written without a page fault.
+    WriteFaults {
+        chunk: usize,
+        status: [i32; STAT_CHUNK],
+    },
+}
+
+/// Queries `nr` (at most [`BIG_CHUNK`]) entries from `offset` under one mmap read lock, with user
+/// accesses that handle no page fault.
+///
+/// Upstream reads and queries chunk `k + 1` after it has written the statuses of chunk `k`. A user
+/// access that needs a page fault can change the address space being queried: a read or write
+/// populates a page never touched, a write replaces a zero-page mapping or breaks a copy-on-write,
+/// a userfaultfd handler can do anything. Accesses that handle no fault change nothing but the
+/// bytes written, and the statuses do not overlap the page pointers (checked by the caller), so
+/// doing the reads first and the writes last gives upstream's answers. The first access that
+/// would need a fault stops this; the caller continues at that point in upstream's order.
+///
+/// Not inlined: its arrays are off the stack before any user access that may fault.
+#[inline(never)]
+fn stat_big_chunk(
+    syms: &'static Symbols,
+    mm: &MmWithUser,
+    offset: usize,
+    nr: usize,
+    pages: &PagesArray,
+    status: &IntArray,
+) -> BigChunk {
+    let mut big_pages = [0usize; BIG_CHUNK];
+    let mut big_status = [0i32; BIG_CHUNK];
+    if !pages.read_chunk_nofault(offset, &mut big_pages[..nr]) {
+        return BigChunk::NotRead;
+    }
+    stat_chunk(syms, mm, &big_pages[..nr], &mut big_status[..nr]);
+    for (chunk, values) in big_status[..nr].chunks(STAT_CHUNK).enumerate() {
+        // A failed write may have written a prefix of `values`: the same bytes upstream's
+        // `copy_to_user()` of this chunk writes first.
+        if !status.write_chunk_nofault(offset + chunk * STAT_CHUNK, values) {
+            let mut status = [0i32; STAT_CHUNK];
+            for (slot, value) in status.iter_mut().zip(values) {
+                *slot = *value;
+            }
+            return BigChunk::WriteFaults { chunk, status };
+        }
+    }
+    BigChunk::Done
 }
 
 /// Whether the statuses of entries `[offset, offset + nr)` could overwrite their own page
@@ -108,13 +156,10 @@ fn overlaps(pages: &PagesArray, status: &IntArray, offset: usize, nr: usize) -> 
 /// `do_pages_stat()`: reports the node of each of `nr_pages` pages.
 ///
 /// Upstream reads 16 page pointers, queries them under one mmap read lock and writes their 16
-/// statuses, chunk after chunk. The module takes 64 entries at a time where that cannot change
-/// an answer: a 64-bit caller whose status entries do not overlap the page pointers of the same
-/// chunk (else a status written for entry `i` could change the pointer read for a later entry
-/// of the chunk). If the larger read faults, those 64 entries go through upstream's loop; if the
-/// larger write faults, the statuses are written again in upstream's chunks of 16, so exactly
-/// the same bytes are written before `-EFAULT`. Queries have no side effect, so querying the
-/// entries after a fault changes nothing.
+/// statuses, chunk after chunk. The module takes 64 entries at a time as long as that cannot
+/// change an answer (see [`stat_big_chunk`]): a 64-bit caller, status entries that do not overlap
+/// the page pointers of the same 64, and no user access that needs a page fault. From the first
+/// access that would need one, the 64 entries go on in upstream's order and chunks.
 ///
 /// Returns `-EFAULT` when an array cannot be read or written; chunks before the fault have been
 /// written, as upstream.
@@ -127,43 +172,28 @@ pub(crate) fn do_pages_stat(
 ) -> Result<isize> {
     let mut left = nr_pages;
     let mut offset = 0usize;
-    let mut big_pages = [0usize; STAT_BIG_CHUNK];
-    let mut big_status = [0i32; STAT_BIG_CHUNK];
     while left > 0 {
-        let nr = left.min(STAT_BIG_CHUNK as u64) as usize;
-        let done = if nr > STAT_CHUNK
-            && !pages.is_compat()
-            && !overlaps(&pages, &status, offset, nr)
-            && pages.read_chunk(offset, &mut big_pages[..nr]).is_ok()
-        {
-            stat_chunk(syms, mm, &big_pages[..nr], &mut big_status[..nr]);
-            if status.write_chunk(offset, &big_status[..nr]).is_ok() {
-                nr
-            } else {
-                // Upstream's writes, chunk by chunk, up to the one that faults.
-                let mut written = 0;
-                while written < nr {
-                    let n = (nr - written).min(STAT_CHUNK);
-                    let chunk = &big_status[written..written + n];
-                    if status.write_chunk(offset + written, chunk).is_err() {
-                        break;
-                    }
-                    written += n;
+        let nr = left.min(BIG_CHUNK as u64) as usize;
+        let mut done = 0;
+        if nr > STAT_CHUNK && !pages.is_compat() && !overlaps(&pages, &status, offset, nr) {
+            match stat_big_chunk(syms, mm, offset, nr, &pages, &status) {
+                BigChunk::Done => done = nr,
+                BigChunk::NotRead => (),
+                BigChunk::WriteFaults {
+                    chunk,
+                    status: values,
+                } => {
+                    // Upstream's write of this chunk, faults handled.
+                    let first = chunk * STAT_CHUNK;
+                    let n = (nr - first).min(STAT_CHUNK);
+                    status.write_chunk(offset + first, &values[..n])?;
+                    done = first + n;
                 }
-                written
             }
-        } else {
-            stat_chunks(syms, mm, offset, nr, &pages, &status)
-        };
-        offset += done;
-        left -= done as u64;
-        if done < nr {
-            break;
         }
+        stat_chunks(syms, mm, offset + done, nr - done, &pages, &status)?;
+        offset += nr;
+        left -= nr as u64;
     }
-    if left > 0 {
-        Err(EFAULT)
-    } else {
-        Ok(0)
-    }
+    Ok(0)
 }

@@ -92,10 +92,46 @@ impl Request {
                 self.ext_flags,
             )
         };
-        if ret < 0 {
-            Err(Error::from_errno(ret))
-        } else {
-            Ok(ret as isize)
-        }
+        syscall_return(ret)
+    }
+}
+
+/// `MAX_ERRNO`: the largest errno a system call returns as `-errno`.
+const MAX_ERRNO: c_int = bindings::MAX_ERRNO as c_int;
+
+/// The value `do_pages_move()` returns, as the system call returns it.
+///
+/// Upstream's count of pages not migrated is an `int` to which `nr_pages - i` (an `unsigned
+/// long`) is added: for `nr_pages` of 2^31 and more it can wrap to a negative value, which the
+/// system call returns as it is. Only `-1` to `-MAX_ERRNO` are errors.
+pub(crate) fn syscall_return(ret: c_int) -> Result<isize> {
+    if (-MAX_ERRNO..0).contains(&ret) {
+        Err(Error::from_errno(ret))
+    } else {
+        Ok(ret as isize)
+    }
+}
+
+#[kunit_tests(move_pages_request)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_errors() {
+        assert_eq!(syscall_return(0), Ok(0));
+        assert_eq!(syscall_return(7), Ok(7));
+        assert_eq!(syscall_return(-14), Err(EFAULT));
+        assert_eq!(
+            syscall_return(-MAX_ERRNO).err().map(|e| e.to_errno()),
+            Some(-MAX_ERRNO)
+        );
+    }
+
+    #[test]
+    fn wrapped_counts_are_returned_as_they_are() {
+        // err = 1 + (0x80000001 - 1): the int is -2147483647.
+        assert_eq!(syscall_return(-2147483647), Ok(-2147483647));
+        assert_eq!(syscall_return(c_int::MIN), Ok(c_int::MIN as isize));
+        assert_eq!(syscall_return(-MAX_ERRNO - 1), Ok(-4096));
     }
 }

@@ -73,13 +73,15 @@ pub(crate) fn record(door: Door, req: &Request, result: &Result<isize>) {
     }
     match result {
         Ok(_) if query => STATS.pages_queried.add(req.nr_pages, Relaxed),
-        Ok(n) => {
+        Ok(n) if *n >= 0 => {
             let n = *n as u64;
             STATS
                 .pages_moved
                 .add(req.nr_pages.saturating_sub(n), Relaxed);
             STATS.pages_not_migrated.add(n, Relaxed);
         }
+        // A count that wrapped below zero (see `request::syscall_return`): counted as "other".
+        Ok(_) => STATS.errors[ERRNOS.len()].add(1, Relaxed),
         Err(e) => {
             let i = ERRNOS
                 .iter()

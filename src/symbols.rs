@@ -81,6 +81,7 @@ symbols! {
     /// `bool folio_isolate_lru(struct folio *)`.
     func folio_isolate_lru: unsafe extern "C" fn(folio: *mut bindings::folio) -> bool,
     /// `bool folio_isolate_hugetlb(struct folio *, struct list_head *)`.
+    #[cfg(CONFIG_HUGETLB_PAGE)]
     func folio_isolate_hugetlb:
         unsafe extern "C" fn(folio: *mut bindings::folio, list: *mut bindings::list_head) -> bool,
     /// `struct folio *folio_walk_start(struct folio_walk *, struct vm_area_struct *,
@@ -101,6 +102,7 @@ symbols! {
     var lru_disable_count: *mut bindings::atomic_t,
     /// `struct folio *alloc_migration_target(struct folio *, unsigned long)`, used for hugetlb
     /// folios, whose pools and hstate rules it knows.
+    #[cfg(CONFIG_HUGETLB_PAGE)]
     func alloc_migration_target: NewFolioFn,
     /// `struct task_struct *find_get_task_by_vpid(pid_t)`.
     func find_get_task_by_vpid:

@@ -228,18 +228,32 @@ impl Takeover {
     }
 
     /// Turns the takeover off and waits until no caller is inside the module's entry points.
-    pub(crate) fn disable(&self) {
+    ///
+    /// With `interruptible`, a signal ends the wait: the takeover is turned on again and
+    /// `EINTR` returned (a caller may be blocked for good, in a userfaultfd- or FUSE-backed
+    /// array for example). Otherwise (unloading) the wait ends only when the callers are out.
+    pub(crate) fn disable(&self, interruptible: bool) -> Result {
         let mut enabled = self.enabled.lock();
         if !*enabled {
-            return;
+            return Ok(());
         }
         for (i, entry) in self.entries.iter().enumerate() {
             self.unregister(i, entry);
         }
         *enabled = false;
         drop(enabled);
-        drain();
+        if let Err(e) = drain(interruptible) {
+            // Calls that arrive from now on are the module's again; those inside go on.
+            match self.enable() {
+                Ok(()) => pr_info!("takeover left on: interrupted while callers were inside\n"),
+                Err(re) => {
+                    pr_warn!("takeover off: interrupted, cannot turn it on again ({re:?})\n")
+                }
+            }
+            return Err(e);
+        }
         pr_info!("takeover off\n");
+        Ok(())
     }
 
     fn register(&self, i: usize, entry: &Entry) -> Result {
@@ -292,22 +306,27 @@ impl Takeover {
 }
 
 /// Waits until no task is in, or about to enter, the module's entry points (see the module
-/// documentation).
-fn drain() {
-    // SAFETY: May sleep; called without locks held.
+/// documentation); with `interruptible`, `EINTR` if a signal comes first.
+fn drain(interruptible: bool) -> Result {
+    // SAFETY: May sleep; called without spinlocks held.
     unsafe { bindings::synchronize_rcu_tasks() };
     while IN_FLIGHT.load(Relaxed) != 0 {
+        if interruptible && kernel::current!().signal_pending() {
+            return Err(EINTR);
+        }
         // SAFETY: Sleeping is allowed here.
         unsafe { bindings::msleep(10) };
     }
     // SAFETY: As above.
     unsafe { bindings::synchronize_rcu_tasks() };
+    Ok(())
 }
 
 #[pinned_drop]
 impl PinnedDrop for Takeover {
     fn drop(self: Pin<&mut Self>) {
-        self.disable();
+        // Uninterruptible: the module's text must not go while a caller is inside.
+        let _ = self.disable(false);
     }
 }
 
@@ -323,10 +342,7 @@ pub(crate) fn store(t: &Takeover, reader: &mut UserSliceReader) -> Result {
     reader.read_slice(&mut buf[..len])?;
     match buf.first() {
         Some(b'1' | b'y' | b'Y') => t.enable(),
-        Some(b'0' | b'n' | b'N') => {
-            t.disable();
-            Ok(())
-        }
+        Some(b'0' | b'n' | b'N') => t.disable(true),
         _ => Err(EINVAL),
     }
 }

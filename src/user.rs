@@ -5,14 +5,51 @@
 //! Every access goes through `uaccess` with the same granularity as upstream (one element for
 //! `get_user`/`put_user`, one chunk for `copy_{from,to}_user`), so a fault in the middle of an
 //! array stops at the same element and leaves the same partial writes as the native syscall.
+//!
+//! The `*_nofault` accessors do not handle a page fault: they fail instead, so they cannot
+//! populate a page, break a copy-on-write, wait for userfaultfd or change any address space in
+//! any other way. The query path uses them to take larger chunks than upstream only where no
+//! user access upstream makes between its chunks could have changed an answer.
 
+use crate::ffi;
 use kernel::{
+    bindings,
     prelude::*,
     uaccess::{
         UserPtr,
         UserSlice, //
     },
 };
+
+/// `copy_from_user_nofault()` of `out.len()` bytes at user address `addr`: whether every byte was
+/// read with no page fault to handle.
+fn read_nofault(addr: usize, out: &mut [u8]) -> bool {
+    // SAFETY: `out` is a kernel buffer of `out.len()` writable bytes; the function checks the user
+    // range itself and, with page faults disabled, only reads it.
+    let ret = unsafe {
+        bindings::copy_from_user_nofault(
+            out.as_mut_ptr().cast(),
+            UserPtr::from_addr(addr).as_const_ptr(),
+            out.len(),
+        )
+    };
+    ret == 0
+}
+
+/// `copy_to_user_nofault()` of `data` to user address `addr`: whether every byte was written with
+/// no page fault to handle. On failure, a prefix of `data` may have been written.
+fn write_nofault(addr: usize, data: &[u8]) -> bool {
+    // SAFETY: `data` is a kernel buffer of `data.len()` readable bytes; the function checks the
+    // user range itself and, with page faults disabled, only writes it.
+    let ret = unsafe {
+        bindings::copy_to_user_nofault(
+            UserPtr::from_addr(addr).as_mut_ptr(),
+            data.as_ptr().cast(),
+            data.len(),
+        )
+    };
+    ret == 0
+}
 
 /// The `pages` array: user pointers, 8 bytes each, or 4 bytes each for a 32-bit caller (the
 /// layout the syscall's compat path reads).
@@ -66,26 +103,21 @@ impl PagesArray {
             }
             return Ok(());
         }
-        let mut bytes = [0u8; 8 * STAT_BIG_CHUNK];
-        let len = out.len() * 8;
-        let bytes = bytes.get_mut(..len).ok_or(EINVAL)?;
-        let addr = self.base.wrapping_add(first.wrapping_mul(8));
-        UserSlice::new(UserPtr::from_addr(addr), len)
+        let bytes = out.as_mut_bytes();
+        UserSlice::new(UserPtr::from_addr(self.addr_of(first)), bytes.len())
             .reader()
-            .read_slice(bytes)?;
-        for (i, slot) in out.iter_mut().enumerate() {
-            let mut raw = [0u8; 8];
-            raw.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
-            *slot = u64::from_ne_bytes(raw) as usize;
-        }
-        Ok(())
+            .read_slice(bytes)
+    }
+
+    /// [`Self::read_chunk`] for a native caller without handling a page fault: `false` (and
+    /// nothing changed in user space) if a fault would have been needed.
+    pub(crate) fn read_chunk_nofault(&self, first: usize, out: &mut [usize]) -> bool {
+        !self.compat && read_nofault(self.addr_of(first), out.as_mut_bytes())
     }
 }
 
 /// The number of pages the query path handles per chunk (`DO_PAGES_STAT_CHUNK_NR`).
 pub(crate) const STAT_CHUNK: usize = 16;
-/// The larger chunk the query path uses where the answers cannot differ (see `query.rs`).
-pub(crate) const STAT_BIG_CHUNK: usize = 4 * STAT_CHUNK;
 
 /// A user array of `int` (`nodes` or `status`).
 #[derive(Clone, Copy)]
@@ -113,9 +145,14 @@ impl IntArray {
         UserSlice::new(self.ptr(i), 4).reader().read::<i32>()
     }
 
-    /// `put_user()` of element `i`.
+    /// `put_user()` of element `i`: one store, nothing written if it faults (a slot that
+    /// straddles the end of a writable page is left whole).
     pub(crate) fn put(&self, i: usize, value: i32) -> Result {
-        UserSlice::new(self.ptr(i), 4).writer().write(&value)
+        // SAFETY: `put_user()` checks the user address itself and handles any fault.
+        match unsafe { ffi::mp_put_user_int(self.addr_of(i) as c_ulong, value) } {
+            0 => Ok(()),
+            _ => Err(EFAULT),
+        }
     }
 
     /// `store_status()`: writes `value` to `nr` elements from `start`, stopping at the first
@@ -129,14 +166,15 @@ impl IntArray {
 
     /// `copy_to_user()` of `values` from element `first` on.
     pub(crate) fn write_chunk(&self, first: usize, values: &[i32]) -> Result {
-        let mut bytes = [0u8; 4 * STAT_BIG_CHUNK];
-        let len = values.len() * 4;
-        let bytes = bytes.get_mut(..len).ok_or(EINVAL)?;
-        for (i, v) in values.iter().enumerate() {
-            bytes[i * 4..i * 4 + 4].copy_from_slice(&v.to_ne_bytes());
-        }
-        UserSlice::new(self.ptr(first), len)
+        let bytes = values.as_bytes();
+        UserSlice::new(self.ptr(first), bytes.len())
             .writer()
             .write_slice(bytes)
+    }
+
+    /// [`Self::write_chunk`] without handling a page fault: `false` if a fault would have been
+    /// needed, in which case a prefix of `values` may have been written.
+    pub(crate) fn write_chunk_nofault(&self, first: usize, values: &[i32]) -> bool {
+        write_nofault(self.addr_of(first), values.as_bytes())
     }
 }

@@ -49,8 +49,9 @@ fi
 # the stack dump of warn_alloc() ("page allocation failure") between those
 # marks is expected and its "Call Trace:" is not counted. Every other report
 # has a header line of its own (WARNING, BUG, lockdep, KFENCE...) that is
-# counted wherever it appears.
-splat='WARNING:|BUG:|kernel BUG|Oops|Kernel panic|KFENCE:|INFO: trying to register non-static key|INFO: possible|DEBUG_LOCKS_WARN_ON|inconsistent lock state|suspicious RCU usage|circular locking|recursive locking|general protection fault|UBSAN:|list_(add|del) corruption|page dumped because|Call Trace:|refcount_t:|blocked for more than|unreferenced object'
+# counted wherever it appears, and so is the Rust kernel crate's warning about
+# an errno out of range (a request must never print one).
+splat='WARNING:|BUG:|kernel BUG|Oops|Kernel panic|KFENCE:|INFO: trying to register non-static key|INFO: possible|DEBUG_LOCKS_WARN_ON|inconsistent lock state|suspicious RCU usage|circular locking|recursive locking|general protection fault|UBSAN:|list_(add|del) corruption|page dumped because|Call Trace:|refcount_t:|blocked for more than|unreferenced object|with out of range .errno.'
 splats=$(awk -v re="$splat" '
 	/move_pages-test: expected allocation failures begin/ { expected = 1 }
 	/move_pages-test: expected allocation failures end/ { expected = 0 }

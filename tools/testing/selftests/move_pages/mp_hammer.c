@@ -12,6 +12,10 @@
  * mp_hammer -r: resident mode, for a migration done from outside: put the
  * pages on node 0, print "ready ADDRESS PAGES", wait for SIGUSR1, then check with a query
  * that every page is on node 1 with its contents intact.
+ *
+ * mp_hammer -b: blocked mode: one move_pages(2) whose pages array lies in a
+ * userfaultfd-registered region that nobody serves, so the call waits inside
+ * for good; prints "blocked" first. Ends only by a signal.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +23,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 
 #include "mp_util.h"
 
@@ -51,6 +58,28 @@ static int resident(char *buf, void **pages, long psz)
 	return 0;
 }
 
+static int block_in_call(long psz)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	int nodes[1] = { 1 }, status[1];
+	char *arr = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	reg.range.start = (unsigned long)arr;
+	reg.range.len = psz;
+	if (uffd < 0 || arr == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		perror("userfaultfd");
+		return 2;
+	}
+	printf("blocked\n");
+	fflush(stdout);
+	native_move_pages(0, 1, (void **)arr, nodes, status, MPOL_MF_MOVE);
+	printf("the call returned\n");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	long psz = sysconf(_SC_PAGESIZE), calls = 0, limit = 0, secs = 0;
@@ -61,8 +90,10 @@ int main(int argc, char **argv)
 
 	int res = argc == 2 && !strcmp(argv[1], "-r");
 
+	if (argc == 2 && !strcmp(argv[1], "-b"))
+		return block_in_call(psz);
 	if (!res && (argc != 3 || (strcmp(argv[1], "-n") && strcmp(argv[1], "-t")))) {
-		fprintf(stderr, "usage: %s -n CALLS | -t SECONDS | -r\n", argv[0]);
+		fprintf(stderr, "usage: %s -n CALLS | -t SECONDS | -r | -b\n", argv[0]);
 		return 2;
 	}
 	if (res)

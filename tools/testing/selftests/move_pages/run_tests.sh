@@ -94,7 +94,7 @@ splats=$(dmesg | awk '
 	/move_pages-test: expected allocation failures begin/ { expected = 1 }
 	/move_pages-test: expected allocation failures end/ { expected = 0 }
 	expected && /Call Trace:/ { next }
-	/WARNING:|BUG:|Oops|KFENCE:|INFO: possible|circular locking|Call Trace:|unreferenced object/ { n++ }
+	/WARNING:|BUG:|Oops|KFENCE:|INFO: possible|circular locking|Call Trace:|unreferenced object|with out of range .errno./ { n++ }
 	END { print n + 0 }')
 echo "# kernel splats seen: $splats"
 echo "# guest failures: $failures"

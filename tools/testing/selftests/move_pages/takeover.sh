@@ -15,7 +15,7 @@ check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 counter() { sed -n "s/^$1 //p" $D/stats; }
 
 echo "TAP version 13"
-echo "1..18"
+echo "1..20"
 rmmod move_pages 2>/dev/null
 
 insmod $MOD takeover=1
@@ -84,6 +84,26 @@ rst=$?
 sed 's/^/# resident: /' /tmp/resident.out
 check "numactl_migratepages_under_takeover (migratepages $mst, checked through the module $rst)" \
 	'[ $mst -eq 0 ] && [ $rst -eq 0 ]'
+
+echo "# switching off while a caller is blocked inside for good (userfaultfd-backed array)"
+./mp_hammer -b >/tmp/blocked.out 2>&1 &
+bpid=$!
+i=0
+while ! grep -q blocked /tmp/blocked.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.5
+# The write is interrupted by SIGINT after 2 s: it must fail and leave the takeover on.
+timeout -s INT 2 sh -c "echo 0 >$D/takeover"
+off_st=$?
+state=$(cat $D/takeover)
+check "switch_off_interrupted_leaves_takeover_on (write status $off_st, takeover $state)" \
+	'[ $off_st -ne 0 ] && [ "$state" = 1 ]'
+kill -KILL "$bpid"
+wait "$bpid" 2>/dev/null
+echo 0 >$D/takeover
+off_st=$?
+check "switch_off_after_the_caller_is_gone (status $off_st)" \
+	'[ $off_st -eq 0 ] && [ "$(cat $D/takeover)" = 0 ]'
+echo 1 >$D/takeover
 
 echo "# unload while callers are inside"
 pids=
