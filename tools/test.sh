@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make test`: host-side checks, then the in-VM suite (KUnit + selftests).
-# Prints every result, then a last line "N passed, N failed"; exits non-zero
-# on any failure.
+# Prints every result, then a last line "N passed, N failed, N skipped"; exits
+# non-zero on any failure. A skip is not a pass: only the skips listed in
+# tools/testing/selftests/move_pages/skip_allowlist are counted as skipped,
+# any other fails the run (tools/tap_count.sh).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +15,8 @@ mkdir -p "$out"
 build=tools/build.sh
 passed=0
 failed=0
+skipped=0
+allowlist=tools/testing/selftests/move_pages/skip_allowlist
 
 result() { # status name
 	if [ "$1" -eq 0 ]; then
@@ -26,7 +30,7 @@ result() { # status name
 
 finish() {
 	echo
-	echo "$passed passed, $failed failed"
+	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 	exit
 }
@@ -89,6 +93,14 @@ result $st "make rust-analyzer writes rust-project.json"
 bash -n tools/vm/init tools/vm/*.sh tools/*.sh tools/testing/selftests/move_pages/*.sh
 result $? "shell scripts parse"
 
+# The skip accounting itself, on a sample: a pass, a failure, an allowed skip,
+# a skip not allowed (a failure), a subtest's skip and a comment (neither counted).
+printf '%s\n' 'TAP version 13' 'ok 1 a' 'not ok 2 b' 'ok 3 c # SKIP no page' \
+	'ok 4 d # SKIP other' '    ok 1 e # SKIP sub' '# ok 5 f' >"$out/tap-sample.log"
+printf '%s\n' '# the sample allows c' '^c # SKIP' >"$out/tap-allow"
+[ "$(tools/tap_count.sh "$out/tap-sample.log" "$out/tap-allow" | tail -n 1)" = "1 2 1" ]
+result $? "skip accounting counts a sample as 1 passed, 2 failed, 1 skipped"
+
 if [ $mod_st -ne 0 ] && [ ! -f "$top/move_pages.ko" ]; then
 	finish
 fi
@@ -106,11 +118,14 @@ vm=$?
 log=$out/vm-test/output.log
 cat "$log" 2>/dev/null
 # Top-level TAP lines of the guest's programs (indented lines are subtests).
-gp=$(grep -Ec '^ok [0-9]+ ' "$log" 2>/dev/null)
-gf=$(grep -Ec '^not ok [0-9]+ ' "$log" 2>/dev/null)
+counts=$(tools/tap_count.sh "$log" "$allowlist" 2>/dev/null)
+echo "$counts" | sed '$d'
+read -r gp gf gs <<<"$(echo "$counts" | tail -n 1)"
+gp=${gp:-0} gf=${gf:-0} gs=${gs:-0}
 passed=$((passed + gp))
 failed=$((failed + gf))
-echo "guest: $gp passed, $gf failed (kernel log: build/vm-test/console.log)"
+skipped=$((skipped + gs))
+echo "guest: $gp passed, $gf failed, $gs skipped (kernel log: build/vm-test/console.log)"
 result $vm "guest exited 0 with a clean kernel log (run-vm status $vm)"
 [ "$gp" -gt 0 ]
 result $? "guest ran tests"

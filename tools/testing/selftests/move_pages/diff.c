@@ -71,7 +71,8 @@ static long psz;
 
 /* The pages of one world, by kind. */
 struct world {
-	char *anon;		/* one page per anonymous-kind slot */
+	char *anon;		/* a neighbour, a page per anonymous-kind slot, a neighbour */
+	int nb_node[2];		/* where the neighbours are before the call */
 	char *thp;		/* 2 MiB aligned */
 	char *hugetlb;
 	char *memfd_shared, *memfd_private;
@@ -85,7 +86,7 @@ struct world {
 	struct mp_slot slots[MP_MAX_SLOTS];
 	uintptr_t addr[MP_MAX_SLOTS];
 	char *page[MP_MAX_SLOTS];	/* page holding slot i's data, or NULL */
-	unsigned char fill[MP_MAX_SLOTS];
+	unsigned int fill[MP_MAX_SLOTS];	/* id of the pattern of slot i's page */
 };
 
 static int file_pages(const struct world *w, int kind)
@@ -127,18 +128,43 @@ static char *map_thp(void)
 	return p;
 }
 
-static void fill_page(char *page, unsigned char v)
+/*
+ * The contents of the page with pattern @id: every 8-byte word differs with
+ * the id and the offset, so a page swapped with, or copied over, another one
+ * is seen, not only a page whose bytes changed.
+ */
+static unsigned long long pattern(unsigned int id, long off)
 {
-	memset(page, v, psz);
+	unsigned long long x = ((unsigned long long)id << 32 | off) * 0x9e3779b97f4a7c15ULL;
+
+	return x ^ (x >> 29);
 }
 
-static int page_intact(const char *page, unsigned char v)
+static void fill_page(char *page, unsigned int id)
 {
-	for (long b = 0; b < psz; b += 64)
-		if ((unsigned char)page[b] != v)
-			return 0;
-	return (unsigned char)page[psz - 1] == v;
+	for (long off = 0; off < psz; off += 8)
+		*(unsigned long long *)(page + off) = pattern(id, off);
 }
+
+static int page_intact(const char *page, unsigned int id)
+{
+	for (long off = 0; off < psz; off += 64)
+		if (*(const unsigned long long *)(page + off) != pattern(id, off))
+			return 0;
+	return *(const unsigned long long *)(page + psz - 8) == pattern(id, psz - 8);
+}
+
+/* Pattern ids: a range per kind of page, the page's index in it. */
+enum {
+	ID_ANON = 0x1000,
+	ID_THP = 0x2000,
+	ID_HUGETLB = 0x3000,
+	ID_MEMFD = 0x4000,
+	ID_SHM = 0x5000,
+	ID_FORKED = 0x6000,
+	ID_KSM = 0x7000,
+	ID_NEIGHBOUR = 0x8000,
+};
 
 static int wait_ksm_merged(const char *p, int pairs)
 {
@@ -158,7 +184,8 @@ static int wait_ksm_merged(const char *p, int pairs)
 
 /*
  * Build the world's pages. Returns 0, or -1 with res->msg set; a world
- * that cannot be built (no THP, no hugetlb page) is a skip, not a failure.
+ * that cannot be built (no THP, no hugetlb page) is a skip, which make test
+ * counts as a failure unless the skip is allow-listed (skip_allowlist).
  */
 static int build_world(struct world *w, struct run_result *res)
 {
@@ -172,8 +199,16 @@ static int build_world(struct world *w, struct run_result *res)
 		nanon += k == K_ANON || k == K_UNTOUCHED || k == K_ZERO ||
 			 k == K_MISALIGNED || k == K_MLOCKED;
 	}
-	w->anon_len = nanon * psz;
+	/*
+	 * Two pages that no slot names around the slots' pages, placed on node 0
+	 * and node 1: the call must leave them where they are, intact.
+	 */
+	w->anon_len = (nanon + 2) * psz;
 	w->anon = nanon ? map_anon(w->anon_len, 0) : NULL;
+	if (w->anon) {
+		fill_page(w->anon, ID_NEIGHBOUR);
+		fill_page(w->anon + w->anon_len - psz, ID_NEIGHBOUR + 1);
+	}
 	w->forked = nforked ? map_anon(nforked * psz, 0) : NULL;
 	w->ksm = nksm ? map_anon(2 * nksm * psz, 0) : NULL;
 	nthp = count_kind(w, K_THP);
@@ -203,7 +238,7 @@ static int build_world(struct world *w, struct run_result *res)
 		if (w->memfd_shared == MAP_FAILED || w->memfd_private == MAP_FAILED)
 			goto oom;
 		for (int p = 0; p < nmemfd; p++)
-			fill_page(w->memfd_shared + p * psz, 0xa0 + p);
+			fill_page(w->memfd_shared + p * psz, ID_MEMFD + p);
 	}
 	nshm = file_pages(w, K_SYSV_SHM);
 	w->shm_len = nshm * psz;
@@ -216,14 +251,14 @@ static int build_world(struct world *w, struct run_result *res)
 		if (w->shm == (void *)-1)
 			goto oom;
 		for (int p = 0; p < nshm; p++)
-			fill_page(w->shm + p * psz, 0xc0 + p);
+			fill_page(w->shm + p * psz, ID_SHM + p);
 	}
 	if (w->thp)
 		for (int p = 0; p < MP_THP_PAGES; p++)
-			fill_page(w->thp + p * psz, 0x40 + p);
+			fill_page(w->thp + p * psz, ID_THP + p);
 	if (w->hugetlb)
 		for (int p = 0; p < MP_THP_PAGES; p++)
-			fill_page(w->hugetlb + p * psz, 0x60 + p);
+			fill_page(w->hugetlb + p * psz, ID_HUGETLB + p);
 
 	for (int i = 0; i < w->nr; i++) {
 		const struct mp_slot *s = &w->slots[i];
@@ -234,18 +269,18 @@ static int build_world(struct world *w, struct run_result *res)
 		case K_ANON:
 		case K_MLOCKED:
 		case K_MISALIGNED:
-			page = w->anon + anon++ * psz;
-			w->fill[i] = 0x11 * (i % 13) + 1;
+			page = w->anon + ++anon * psz;
+			w->fill[i] = ID_ANON + i;
 			fill_page(page, w->fill[i]);
 			if (s->kind == K_MLOCKED && mlock(page, psz))
 				goto oom;
 			addr = (uintptr_t)page + (s->kind == K_MISALIGNED ? 123 : 0);
 			break;
 		case K_UNTOUCHED:
-			addr = (uintptr_t)(w->anon + anon++ * psz);
+			addr = (uintptr_t)(w->anon + ++anon * psz);
 			break;
 		case K_ZERO:
-			addr = (uintptr_t)(w->anon + anon++ * psz);
+			addr = (uintptr_t)(w->anon + ++anon * psz);
 			(void)__atomic_load_n((char *)addr, __ATOMIC_RELAXED);
 			break;
 		case K_UNMAPPED:
@@ -272,41 +307,42 @@ static int build_world(struct world *w, struct run_result *res)
 			break;
 		case K_THP:
 			page = w->thp + (s->idx % MP_THP_PAGES) * psz;
-			w->fill[i] = 0x40 + s->idx % MP_THP_PAGES;
+			w->fill[i] = ID_THP + s->idx % MP_THP_PAGES;
 			addr = (uintptr_t)page;
 			break;
 		case K_HUGETLB:
 			page = w->hugetlb + (s->idx % MP_THP_PAGES) * psz;
-			w->fill[i] = 0x60 + s->idx % MP_THP_PAGES;
+			w->fill[i] = ID_HUGETLB + s->idx % MP_THP_PAGES;
 			addr = (uintptr_t)page;
 			break;
 		case K_MEMFD_SHARED:
 			page = w->memfd_shared + s->idx * psz;
-			w->fill[i] = 0xa0 + s->idx;
+			w->fill[i] = ID_MEMFD + s->idx;
 			addr = (uintptr_t)page;
 			break;
 		case K_MEMFD_PRIVATE:
 			page = w->memfd_private + s->idx * psz;
-			w->fill[i] = 0xa0 + s->idx;
+			w->fill[i] = ID_MEMFD + s->idx;
 			addr = (uintptr_t)page;
 			(void)__atomic_load_n(page, __ATOMIC_RELAXED);
 			break;
 		case K_SYSV_SHM:
 			page = w->shm + s->idx * psz;
-			w->fill[i] = 0xc0 + s->idx;
+			w->fill[i] = ID_SHM + s->idx;
 			addr = (uintptr_t)page;
 			break;
 		case K_FORK_SHARED:
 			page = w->forked + forked++ * psz;
-			w->fill[i] = 0x22 + i % 7;
+			w->fill[i] = ID_FORKED + i;
 			fill_page(page, w->fill[i]);
 			addr = (uintptr_t)page;
 			break;
 		case K_KSM:
 			page = w->ksm + 2 * ksm++ * psz;
-			w->fill[i] = 0x33;
-			fill_page(page, 0x33);
-			fill_page(page + psz, 0x33);
+			/* Every KSM page identical, so that they merge. */
+			w->fill[i] = ID_KSM;
+			fill_page(page, ID_KSM);
+			fill_page(page + psz, ID_KSM);
 			addr = (uintptr_t)page;
 			break;
 		}
@@ -330,8 +366,8 @@ oom:
 /* Put every page on its initial node (natively, as root, moving shared ones too). */
 static int place_world(struct world *w, struct run_result *res)
 {
-	void *pages[MP_MAX_SLOTS];
-	int nodes[MP_MAX_SLOTS], status[MP_MAX_SLOTS];
+	void *pages[MP_MAX_SLOTS + 2];
+	int nodes[MP_MAX_SLOTS + 2], status[MP_MAX_SLOTS + 2];
 	int n = 0;
 	long ret = 0;
 
@@ -340,6 +376,12 @@ static int place_world(struct world *w, struct run_result *res)
 			continue;
 		pages[n] = w->page[i];
 		nodes[n++] = w->slots[i].init;
+	}
+	if (w->anon) {
+		pages[n] = w->anon;
+		nodes[n++] = 0;
+		pages[n] = w->anon + w->anon_len - psz;
+		nodes[n++] = 1;
 	}
 	/*
 	 * A page ksmd is working on may refuse to move for a moment (the
@@ -434,6 +476,16 @@ static void post_check(struct world *w, struct run_result *res)
 	for (int i = 0; i < w->nr; i++)
 		if (w->page[i] && !page_intact(w->page[i], w->fill[i]))
 			res->corrupt++;
+	if (w->anon) {
+		void *nb[2] = { w->anon, w->anon + w->anon_len - psz };
+		int where[2] = { SENTINEL, SENTINEL };
+
+		native_move_pages(0, 2, nb, NULL, where, 0);
+		/* Counted with the corrupted pages: moved or changed, it is wrong. */
+		for (int k = 0; k < 2; k++)
+			res->corrupt += where[k] != w->nb_node[k] ||
+					!page_intact(nb[k], ID_NEIGHBOUR + k);
+	}
 }
 
 /* The argument arrays of the call, with the spec's faults. */
@@ -538,14 +590,72 @@ static void send_byte(int fd)
 		;
 }
 
-/* Owner side: build, place, share, confine; then wait for the call. */
+/* AnonHugePages of the vma of /proc/self/smaps that contains @p, in KiB, or -1. */
+static long anon_huge_kib(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	unsigned long start, end, addr = (unsigned long)p;
+	char line[256];
+	int in = 0;
+	long kib = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* A vma's first line; field lines ("AnonHugePages:") have no "X-Y". */
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in = start <= addr && addr < end;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+			break;
+	}
+	fclose(f);
+	return kib;
+}
+
+/* Whether the status of this process says it may allocate on node 0 only. */
+static int mems_allowed_node0(void)
+{
+	char line[256];
+	int ok = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Mems_allowed_list:", 18))
+			ok = !strcmp(line + 18 + strspn(line + 18, " \t"), "0\n");
+	fclose(f);
+	return ok;
+}
+
+/*
+ * Owner side: build, place, share, confine; then wait for the call. A page kind
+ * or confinement that did not take effect (the THP split or never made, the
+ * cpuset not applied) makes the world one that cannot be built.
+ */
 static int owner_prepare(const struct mp_spec *s, struct world *w, struct run_result *res)
 {
 	if (build_world(w, res) || place_world(w, res))
 		return -1;
+	if (w->thp && anon_huge_kib(w->thp) < (long)(HUGE_SZ / 1024)) {
+		snprintf(res->msg, sizeof(res->msg), "no THP (AnonHugePages %ld kB)",
+			 anon_huge_kib(w->thp));
+		return -1;
+	}
 	fork_sharer(w);
 	if (s->cpuset_node0 && join_node0_cpuset(res))
 		return -1;
+	if (s->cpuset_node0 && !mems_allowed_node0()) {
+		snprintf(res->msg, sizeof(res->msg), "owner not confined to node 0");
+		res->setup_failed = 1;
+		return -1;
+	}
+	/* Joining the cpuset migrates the owner's pages to node 0 (cgroup v2). */
+	if (w->anon) {
+		void *nb[2] = { w->anon, w->anon + w->anon_len - psz };
+
+		native_move_pages(0, 2, nb, NULL, w->nb_node, 0);
+	}
 	memcpy(res->addrs, w->addr, sizeof(w->addr[0]) * w->nr);
 	return 0;
 }
@@ -554,7 +664,7 @@ static int owner_prepare(const struct mp_spec *s, struct world *w, struct run_re
 static void caller_main(const struct mp_spec *s, enum path path, struct world *w,
 			struct run_result *res)
 {
-	int ready[2], done[2];
+	int ready[2], done[2], ost = 0;
 	pid_t owner = 0, pid = 0;
 
 	alarm(60);
@@ -596,7 +706,11 @@ static void caller_main(const struct mp_spec *s, enum path path, struct world *w
 		_exit(3);
 	make_call(s, path, owner, w, res);
 	send_byte(done[1]);
-	waitpid(owner, NULL, 0);
+	/* The owner checks its pages after the call: it must get to the end. */
+	if (waitpid(owner, &ost, 0) != owner || !WIFEXITED(ost) || WEXITSTATUS(ost)) {
+		res->setup_failed = 1;
+		snprintf(res->msg, sizeof(res->msg), "the owner died (status %#x)", ost);
+	}
 	_exit(0);
 }
 

@@ -115,15 +115,17 @@ int main(int argc, char **argv)
 	int cases = 1000;
 	unsigned long long seed = argc > 2 ? strtoull(argv[2], NULL, 0)
 					   : (unsigned long long)time(NULL);
-	int blocks = (cases + BLOCK - 1) / BLOCK, failed_blocks = 0;
+	int blocks, failed_blocks = 0;
 	int same = 0, different = 0, skipped = 0;
 	struct mp_spec spec;
 	char why[256];
 
 	if (argc > 1)
 		cases = atoi(argv[1]);
+	blocks = (cases + BLOCK - 1) / BLOCK;
 	mp_diff_setup_guest();
-	printf("TAP version 13\n1..%d\n# seed %llu, %d cases\n", blocks, seed, cases);
+	/* One line per block of cases, and a last one for the cases that could not be built. */
+	printf("TAP version 13\n1..%d\n# seed %llu, %d cases\n", blocks + 1, seed, cases);
 	for (int b = 0; b < blocks; b++) {
 		int bad = 0;
 
@@ -151,5 +153,10 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	printf("# %d same, %d different, %d skipped\n", same, different, skipped);
+	if (skipped)
+		printf("ok %d random cases built # SKIP %d of %d could not be built\n", blocks + 1,
+		       skipped, cases);
+	else
+		printf("ok %d random cases built: all %d\n", blocks + 1, cases);
 	return failed_blocks ? 1 : 0;
 }
