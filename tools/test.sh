@@ -93,6 +93,34 @@ result $st "make rust-analyzer writes rust-project.json"
 bash -n tools/vm/init tools/vm/*.sh tools/*.sh tools/testing/selftests/move_pages/*.sh
 result $? "shell scripts parse"
 
+# The kernel log scan (run on the guest's log by tools/vm/run-vm.sh): each kind
+# of report in splat_samples, as the kernel prints it, fails the scan; an
+# injected allocation failure is let through only inside its window.
+st=tools/testing/selftests/move_pages
+missed=
+while IFS= read -r sample; do
+	case "$sample" in '#'*|'') continue ;; esac
+	printf '[    1.0] %s\n' "$sample" >"$out/splat-sample.log"
+	sh $st/splat_scan.sh "$out/splat-sample.log" >/dev/null && missed="$missed|$sample"
+done <$st/splat_samples
+[ -z "$missed" ]
+result $? "log scan sees every kind of report in splat_samples${missed:+ (missed:$missed)}"
+mark='move_pages-test: expected allocation failures'
+alloc='stress: page allocation failure: order:0, mode:0x340cca(GFP_HIGHUSER_MOVABLE)'
+printf '%s\n' "$mark begin" "$alloc" 'CPU: 0 PID: 1' 'Call Trace:' "$mark end" >"$out/splat-sample.log"
+sh $st/splat_scan.sh "$out/splat-sample.log" >/dev/null
+result $? "log scan lets an injected allocation failure through inside its window"
+printf '%s\n' "$alloc" 'CPU: 0 PID: 1' 'Call Trace:' >"$out/splat-sample.log"
+sh $st/splat_scan.sh "$out/splat-sample.log" >/dev/null
+result $((! $?)) "log scan counts an allocation failure outside a window"
+printf '%s\n' "$mark begin" 'WARNING: CPU: 0 at x' 'Call Trace:' "$mark end" >"$out/splat-sample.log"
+[ "$(sh $st/splat_scan.sh "$out/splat-sample.log" | wc -l)" -eq 2 ]
+result $? "log scan counts a warning and its trace inside a window"
+printf '%s\n' "$mark begin" 'move_pages-test: program next' "$alloc" 'Call Trace:' \
+	>"$out/splat-sample.log"
+sh $st/splat_scan.sh "$out/splat-sample.log" >/dev/null
+result $((! $?)) "log scan closes a window left open at the next program"
+
 # The skip accounting itself, on a sample: a pass, a failure, an allowed skip,
 # a skip not allowed (a failure), a subtest's skip and a comment (neither counted).
 printf '%s\n' 'TAP version 13' 'ok 1 a' 'not ok 2 b' 'ok 3 c # SKIP no page' \

@@ -44,19 +44,10 @@ else
 	rc=125
 fi
 
-# A test that injects allocation failures on purpose brackets them with
-# "move_pages-test: expected allocation failures begin/end" in the kernel log:
-# the stack dump of warn_alloc() ("page allocation failure") between those
-# marks is expected and its "Call Trace:" is not counted. Every other report
-# has a header line of its own (WARNING, BUG, lockdep, KFENCE...) that is
-# counted wherever it appears, and so is the Rust kernel crate's warning about
-# an errno out of range (a request must never print one).
-splat='WARNING:|BUG:|kernel BUG|Oops|Kernel panic|KFENCE:|INFO: trying to register non-static key|INFO: possible|DEBUG_LOCKS_WARN_ON|inconsistent lock state|suspicious RCU usage|circular locking|recursive locking|general protection fault|UBSAN:|list_(add|del) corruption|page dumped because|Call Trace:|refcount_t:|blocked for more than|unreferenced object|with out of range .errno.'
-splats=$(awk -v re="$splat" '
-	/move_pages-test: expected allocation failures begin/ { expected = 1 }
-	/move_pages-test: expected allocation failures end/ { expected = 0 }
-	expected && /Call Trace:/ { next }
-	$0 ~ re { printf "%d:%s\n", NR, $0 }' "$out/console.log")
+# Reports in the guest's kernel log fail the run, whatever the guest said
+# (tools/testing/selftests/move_pages/splat_scan.sh says what counts, and how
+# the allocation failures injected on purpose are told apart).
+splats=$(sh "$(dirname "$0")/../testing/selftests/move_pages/splat_scan.sh" "$out/console.log")
 if [ -n "$splats" ]; then
 	echo "run-vm: kernel log of the guest has a splat:" >&2
 	echo "$splats" | head -20 >&2
