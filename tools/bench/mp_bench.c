@@ -167,20 +167,7 @@ static int selected_workload(const char *name)
 /* AnonHugePages of this process in KiB (/proc/self/smaps_rollup), or -1. */
 static long anon_huge_kib(void)
 {
-	char line[256];
-	long kib = -1;
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "AnonHugePages:", 14)) {
-			kib = strtol(line + 14, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kib;
+	return read_field("/proc/self/smaps_rollup", "AnonHugePages:");
 }
 
 /* A region of anonymous memory and the address of each of its 4 KiB pages. */

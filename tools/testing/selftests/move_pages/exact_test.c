@@ -456,21 +456,11 @@ static int same(const struct outcome *a, const struct outcome *b)
 	       !memcmp(a->bytes, b->bytes, a->nbytes);
 }
 
-/* The counters of the module's takeover, from debugfs: calls served through the syscall. */
+/* The counter of the module's takeover in debugfs: calls served through this ABI's syscall. */
 static long syscalls_served(void)
 {
-	char line[128];
-	long n = -1;
-	FILE *f = fopen("/sys/kernel/debug/move_pages/stats", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, sizeof(long) == 8 ? "calls_syscall %ld" :
-			   "calls_syscall32 %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n;
+	return read_field("/sys/kernel/debug/move_pages/stats",
+			  sizeof(long) == 8 ? "calls_syscall " : "calls_syscall32 ");
 }
 
 FIXTURE(exact) {

@@ -116,27 +116,38 @@ static inline long get_fault_knob(const char *attr, const char *file)
 	return read_sysfs(path, buf, sizeof(buf)) < 0 ? -1 : strtol(buf, NULL, 10);
 }
 
-/* MemFree of a node in KiB, or -1. */
-static inline long node_free_kib(int node)
+/*
+ * The number after @key on the first line of the file at @path that contains
+ * @key (a "Name: value" file: /proc/PID/status, smaps_rollup, a node's meminfo,
+ * the module's debugfs stats), or -1.
+ */
+static inline long read_field(const char *path, const char *key)
 {
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
+	char line[256];
+	long v = -1;
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "MemFree:");
+		char *p = strstr(line, key);
 
 		if (p) {
-			kib = strtol(p + 8, NULL, 10);
+			v = strtol(p + strlen(key), NULL, 10);
 			break;
 		}
 	}
 	fclose(f);
-	return kib;
+	return v;
+}
+
+/* MemFree of a node in KiB, or -1. */
+static inline long node_free_kib(int node)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
+	return read_field(path, "MemFree:");
 }
 
 /*
