@@ -7,6 +7,7 @@
 #   build.sh setup         host packages and tools (tools/setup-host.sh)
 #   build.sh kdir          print the kernel tree to build against (KDIR, or
 #                          the cached test kernel, built on first use)
+#   build.sh llvm          print the LLVM= value that tree was built with
 #   build.sh module        build move_pages.ko against KDIR
 #   build.sh guest         build the guest programs and the initramfs
 #   build.sh vm MODE [S]   boot the VM and run MODE (run|test), timeout S
@@ -27,6 +28,16 @@ kdir() {
 	fi
 }
 
+# The LLVM= value a build tree was built with: what build-kernel.sh recorded,
+# else LLVM=1 for a clang-built tree given as KDIR, else GCC (empty).
+kllvm() {
+	if [ -f "$1/.mp_llvm" ]; then
+		cat "$1/.mp_llvm"
+	elif grep -qx CONFIG_CC_IS_CLANG=y "$1/.config" 2>/dev/null; then
+		echo 1
+	fi
+}
+
 ksrc() { # the kernel source tree of a build tree
 	if [ -e "$1/source" ]; then readlink -f "$1/source"; else echo "$1"; fi
 }
@@ -37,7 +48,7 @@ cmd_module() {
 	local k
 	k=$(kdir)
 	say "building move_pages.ko against $k"
-	make -s -C "$k" M="$top" LLVM= ${CLIPPY:+CLIPPY=1} modules
+	make -s -C "$k" M="$top" LLVM="$(kllvm "$k")" ${CLIPPY:+CLIPPY=1} modules
 }
 
 cmd_guest() {
@@ -120,8 +131,12 @@ cmd_vm() {
 	local accel
 	accel=${MP_ACCEL:-$("$top/tools/vm/probe-kvm.sh" "$k/arch/x86/boot/bzImage" \
 		"$out/initramfs.cpio.gz")}
-	say "booting $k/arch/x86/boot/bzImage (mode $mode, $accel)"
-	MP_ACCEL=$accel "$top/tools/vm/run-vm.sh" "$k/arch/x86/boot/bzImage" "$out/initramfs.cpio.gz" \
+	# Debug facilities the kernel has but keeps off unless asked at boot.
+	local boot=
+	grep -qx CONFIG_PAGE_OWNER=y "$k/.config" && boot="$boot page_owner=on"
+	grep -qx CONFIG_PAGE_POISONING=y "$k/.config" && boot="$boot page_poison=1"
+	say "booting $k/arch/x86/boot/bzImage (mode $mode, $accel${boot:+,$boot})"
+	MP_APPEND="${boot# } ${MP_APPEND:-}" MP_ACCEL=$accel "$top/tools/vm/run-vm.sh" "$k/arch/x86/boot/bzImage" "$out/initramfs.cpio.gz" \
 		"$mode" "$out/vm-$mode" "$limit"
 }
 
@@ -146,7 +161,7 @@ cmd_tools() {
 cmd_rust_analyzer() {
 	local k
 	k=$(kdir)
-	make -s -C "$k" M="$top" LLVM= rust-analyzer
+	make -s -C "$k" M="$top" LLVM="$(kllvm "$k")" rust-analyzer
 	python3 - "$top/rust-project.json" "$top/src/move_pages.rs" <<'PY'
 import json
 import sys
@@ -178,10 +193,11 @@ case $cmd in
 setup) cmd_setup ;;
 kdir) kdir ;;
 ksrc) ksrc "$(kdir)" ;;
+llvm) kllvm "$(kdir)" ;;
 rust-analyzer) cmd_rust_analyzer ;;
 tools) cmd_tools ;;
 module) cmd_module ;;
 guest) cmd_guest ;;
 vm) cmd_vm "$@" ;;
-*) echo "usage: $0 setup|kdir|ksrc|rust-analyzer|module|tools|guest|vm MODE [TIMEOUT]" >&2; exit 2 ;;
+*) echo "usage: $0 setup|kdir|ksrc|llvm|rust-analyzer|module|tools|guest|vm MODE [TIMEOUT]" >&2; exit 2 ;;
 esac

@@ -57,10 +57,11 @@ install() { # KSRC DIR
 }
 
 check() { # y|m
-	local mode=${1:-y} kdir ksrc base tree obj jobs
+	local mode=${1:-y} kdir ksrc llvm base tree obj jobs
 	case $mode in y|m) ;; *) say "check: y or m"; exit 2 ;; esac
 	kdir=$("$top/tools/build.sh" kdir)
 	ksrc=$("$top/tools/build.sh" ksrc)
+	llvm=$("$top/tools/build.sh" llvm)
 	base=$cache/intree/$(basename "$kdir")
 	tree=$base/src
 	obj=$base/build-$mode
@@ -78,13 +79,13 @@ check() { # y|m
 		mkdir -p "$obj"
 		cp "$kdir/.config" "$obj/.config"
 		"$ksrc/scripts/config" --file "$obj/.config" --set-val MOVE_PAGES "$mode"
-		make -s -C "$tree" O="$obj" LLVM= olddefconfig >&2
+		make -s -C "$tree" O="$obj" LLVM="$llvm" olddefconfig >&2
 		touch "$obj/.configured"
 	fi
 	grep -qx "CONFIG_MOVE_PAGES=$mode" "$obj/.config" ||
 		{ say "CONFIG_MOVE_PAGES=$mode did not survive olddefconfig (dependencies?)"; exit 1; }
 	say "building drivers/misc/move_pages/ in-tree (=$mode; the first time also the tree's Rust crates)"
-	make -s -C "$tree" O="$obj" LLVM= -j"$jobs" drivers/misc/move_pages/ 2>&1 |
+	make -s -C "$tree" O="$obj" LLVM="$llvm" -j"$jobs" drivers/misc/move_pages/ 2>&1 |
 		tee "$base/build-$mode.log" >&2
 	if grep -i "warning" "$base/build-$mode.log" >/dev/null; then
 		say "the in-tree build has warnings"

@@ -79,7 +79,7 @@ for f in "$m"/src/*.rs "$m"/src/*.c "$m"/src/*.h; do
 done
 shopt -u nullglob
 say "building the module in $m against $k"
-make -s -C "$k" M="$m" LLVM= modules
+make -s -C "$k" M="$m" LLVM="$(KDIR=$k "$top/tools/build.sh" llvm)" modules
 
 say "building mp_bench and the initramfs"
 g=$out/guest
