@@ -74,7 +74,9 @@ cmd_guest() {
 	gcc "${cflags[@]}" -m32 -Wno-override-init -o "$g/diff_test32" "$st/diff_test.c" "$st/diff.c"
 	gcc "${cflags[@]}" -o "$g/diff_random" "$st/diff_random.c" "$st/diff.c"
 	gcc "${cflags[@]}" -o "$g/mp_hammer" "$st/mp_hammer.c"
+	gcc "${cflags[@]}" -m32 -o "$g/diff_random32" "$st/diff_random.c" "$st/diff.c"
 	gcc "${cflags[@]}" -o "$g/fuzz" "$st/fuzz.c"
+	gcc "${cflags[@]}" -m32 -o "$g/fuzz32" "$st/fuzz.c"
 	gcc "${cflags[@]}" -o "$g/ext_test" "$st/ext_test.c"
 	gcc "${cflags[@]}" -o "$g/exact_test" "$st/exact_test.c" -lpthread
 	gcc "${cflags[@]}" -m32 -o "$g/exact_test32" "$st/exact_test.c" -lpthread

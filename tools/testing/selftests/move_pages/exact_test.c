@@ -787,7 +787,12 @@ static long race_not_moved(int fd, int *rounds_failed)
  * the native count is the one recorded earlier.
  */
 #if __SIZEOF_LONG__ == 8
-TEST(lru_batch_reference_during_move)
+FIXTURE(lru) {};
+FIXTURE_SETUP(lru) {}
+FIXTURE_TEARDOWN(lru) {}
+
+/* 24 rounds of two 2048-page moves each: minutes under a sanitizer kernel. */
+TEST_F_TIMEOUT(lru, batch_reference_during_move, 600)
 {
 	static const char *name = "lru_batch_reference_during_move";
 	struct outcome rec = { 0 };

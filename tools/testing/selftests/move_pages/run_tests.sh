@@ -23,6 +23,74 @@ report() { # name status
 # (for development).
 only=$(sed -n 's/.*mp\.only=\([a-z0-9_,]*\).*/\1/p' /proc/cmdline)
 
+# What a program may leave behind, measured before and after it, once its
+# memory is gone (page cache dropped, per-CPU counters folded):
+#  - nr_isolated_anon/nr_isolated_file: a folio isolated and never put back;
+#  - pages outstanding from an allocation through the module's migration-target
+#    callback (page_owner's count of live pages per allocation stack). When a
+#    move succeeds the core gives the new folio the old one's owner record and
+#    the old folio the callback's (__folio_copy_owner()), so this counts the
+#    source folios of finished moves and the targets of failed ones: both must
+#    be freed once the program is gone;
+#  - free memory per node, counting as free what the kernel holds for itself
+#    (slab -- with the KASAN quarantine --, kernel stacks, page tables) and
+#    the hugetlb pools a program may size, and the per-CPU page lists, within
+#    $free_slack_kib (vmalloc areas and their KASAN shadow are freed lazily):
+#    user pages kept from a big move would not hide.
+free_slack_kib=16384
+stacks=/sys/kernel/debug/page_owner_stacks
+# A stack through the callback: the Rust function or, for hugetlb, the C helper.
+callback='alloc_target.*[[]move_pages[]]|mp_alloc_migration_target'
+settle() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	echo 1 >/proc/sys/vm/stat_refresh
+}
+isolated() { awk '/^nr_isolated_(anon|file) / { printf "%s ", $2 }' /proc/vmstat; }
+callback_stacks() { # FILE: the stacks of FILE (page_owner_stacks format) through the callback
+	awk -v re="$callback" '{ b = b $0 "\n" } $0 ~ re { m = 1 }
+		/^$/ { if (m) printf "%s", b; b = ""; m = 0 }' "$1"
+}
+module_pages() {
+	[ -r $stacks/show_stacks ] || { echo 0; return; }
+	callback_stacks $stacks/show_stacks | awk '/^nr_base_pages:/ { n += $2 } END { print n + 0 }'
+}
+free_kib() { # node: KiB free (per-CPU lists included) or held by the kernel for itself or hugetlb
+	pcp=$(awk -v node="Node $1," '/^Node/ { in_node = index($0, node) == 1 }
+		in_node && $1 == "count:" { n += $2 } END { print n * 4 }' /proc/zoneinfo)
+	awk -v pcp="$pcp" '/ (MemFree|Slab|KernelStack|PageTables|SecPageTables):/ { f += $4 }
+	     /HugePages_Total:/ { h = $4 }
+	     END { print f + h * 2048 + pcp }' "/sys/devices/system/node/node$1/meminfo"
+}
+leak_before() {
+	settle
+	iso0=$(isolated)
+	mod0=$(module_pages)
+	free00=$(free_kib 0)
+	free10=$(free_kib 1)
+}
+leak_after() { # name
+	settle
+	iso1=$(isolated)
+	mod1=$(module_pages)
+	d0=$(($(free_kib 0) - free00))
+	d1=$(($(free_kib 1) - free10))
+	msg="isolated [$iso0] -> [$iso1], module-allocated pages $mod0 -> $mod1, free KiB node0 $d0 node1 $d1"
+	if [ "$iso1" = "$iso0" ] && [ "$mod1" -le "$mod0" ] &&
+	   [ $d0 -ge -$free_slack_kib ] && [ $d1 -ge -$free_slack_kib ]; then
+		n=$((n + 1))
+		echo "ok $n leaks:$1 # $msg"
+	else
+		n=$((n + 1))
+		echo "not ok $n leaks:$1 # $msg"
+		failures=$((failures + 1))
+		[ "$mod1" -le "$mod0" ] || awk '/\[move_pages\]/ { m = 1 }
+			{ b = b $0 "\n" }
+			/^$/ { if (m) printf "%s", b; b = ""; m = 0 }' $stacks |
+			sed 's/^/# /' | head -60
+	fi
+}
+
 run() { # name command...
 	name=$1
 	shift
@@ -33,8 +101,10 @@ run() { # name command...
 	echo "# === $name"
 	# Closes any window of expected allocation failures (splat_scan.sh).
 	echo "move_pages-test: program $name" >/dev/kmsg
+	leak_before
 	"$@"
 	report "$name" $?
+	leak_after "$name"
 }
 
 # Objects allocated before the module is first loaded are not the module's:
@@ -67,6 +137,22 @@ done </tmp/insmod.log
 failures=$((failures + kunit_fail))
 report kunit_suites_ran $((kunit_seen == 0))
 
+# The per-program leak check must see what it looks for: after a move through
+# the module, page_owner has a stack through the module's callback (all
+# stacks, whatever their count of live pages, are in show_stacks_handles).
+./mp_hammer -r >/tmp/control.out 2>&1 &
+cpid=$!
+i=0
+while ! grep -q ready /tmp/control.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+set -- $(cat /tmp/control.out)
+./move-pages move --pid "$cpid" --to 1 --range "$2+$(($3 * 4096))" --no-progress >/dev/null 2>&1
+kill -USR1 "$cpid"
+wait "$cpid"
+cst=$?
+found=$(callback_stacks $stacks/show_stacks_handles | grep -c '^handle:')
+echo "# $found page_owner stacks through the module's callback after moving $3 pages (mover exit $cst)"
+report leak_check_finds_the_callback_stack $([ "$found" -gt 0 ] && [ $cst -eq 0 ]; echo $?)
+
 run basic_test ./basic_test
 # The differential programs compare with the native system call: the takeover
 # must be off while each runs (its counters of served system calls do not move).
@@ -89,6 +175,7 @@ oracle rust_library ./rust_diff
 run cli sh ./cli_test.sh
 run samples sh ./samples.sh
 oracle fuzz ./fuzz 20
+oracle fuzz32 ./fuzz32 10
 oracle stress ./stress 10
 # mp.seed= and mp.cases= on the kernel command line reproduce a random run;
 # otherwise two fixed seeds (a failure reproduces as it is) and one from the
@@ -101,6 +188,7 @@ else
 	oracle diff_random ./diff_random "${cases:-300}" 1
 	oracle diff_random_seed2 ./diff_random "${cases:-300}" 2
 	oracle diff_random_clock ./diff_random "${cases:-400}"
+	oracle diff_random32 ./diff_random32 "${cases:-200}" 3
 fi
 [ -z "$moved" ] || echo "# the takeover served system calls during:$moved"
 report takeover_off_during_differential_runs $([ -z "$moved" ]; echo $?)

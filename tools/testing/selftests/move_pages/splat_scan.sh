@@ -6,8 +6,10 @@
 # Prints every line of FILE (a kernel log; - for standard input) that starts
 # or belongs to a report -- WARNING, BUG (soft lockups, bad page state, KASAN
 # included), Oops, panic, KFENCE, lockdep, RCU, UBSAN, list corruption, a
-# refcount_t complaint, a hung task, a kmemleak object, the Rust kernel
-# crate's "out of range errno" warning, any "Call Trace:" -- as "LINE:TEXT",
+# refcount_t complaint, a hung task, an RCU stall, page poison found
+# overwritten, a counter gone negative (vmstat_refresh), an mm's counters left
+# unbalanced at exit, a kmemleak object, the Rust kernel crate's "out of range
+# errno" warning, any "Call Trace:" -- as "LINE:TEXT",
 # and exits 1 if there is one. With --since, only the lines after the last
 # one containing TEXT count.
 #
@@ -30,7 +32,9 @@ awk -v since="$since" '
 		     "DEBUG_LOCKS_WARN_ON|inconsistent lock state|suspicious RCU usage|" \
 		     "circular locking|recursive locking|general protection fault|UBSAN:|" \
 		     "list_(add|del) corruption|page dumped because|refcount_t:|" \
-		     "blocked for more than|unreferenced object|with out of range .errno."
+		     "blocked for more than|unreferenced object|with out of range .errno.|" \
+		     "detected stalls on CPUs|self-detected stall|pagealloc: |" \
+		     "vmstat_refresh: "
 	}
 	since != "" && index($0, since) { n = 0 }
 	/move_pages-test: expected allocation failures begin/ { window = 1 }
