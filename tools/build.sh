@@ -80,6 +80,8 @@ cmd_guest() {
 	gcc "${cflags[@]}" -o "$g/ext_test" "$st/ext_test.c"
 	gcc "${cflags[@]}" -o "$g/exact_test" "$st/exact_test.c" -lpthread
 	gcc "${cflags[@]}" -m32 -o "$g/exact_test32" "$st/exact_test.c" -lpthread
+	gcc "${cflags[@]}" -o "$g/target_test" "$st/target_test.c" -lpthread
+	gcc "${cflags[@]}" -m32 -o "$g/target_test32" "$st/target_test.c"
 	gcc "${cflags[@]}" -o "$g/stress" "$st/stress.c" -lpthread
 	# The kernel's own selftest of migration through move_pages(2), libnuma linked in.
 	gcc -O2 -static -D_GNU_SOURCE -w -I"$s/tools/testing/selftests" \

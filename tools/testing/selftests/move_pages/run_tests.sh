@@ -171,6 +171,8 @@ oracle diff_test32 env MP_DIFF_RECORD=/tmp/native32.rec ./diff_test32
 oracle exact_test env MP_EXACT_RECORD=/tmp/exact64.rec ./exact_test
 oracle exact_test32 env MP_EXACT_RECORD=/tmp/exact32.rec ./exact_test32
 oracle ext_test ./ext_test
+oracle target_test ./target_test
+oracle target_test32 ./target_test32
 oracle rust_library ./rust_diff
 run cli sh ./cli_test.sh
 run samples sh ./samples.sh
