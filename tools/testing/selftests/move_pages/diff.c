@@ -1541,7 +1541,7 @@ static void knob_restore(struct knob *k)
 	k->changed = 0;
 }
 
-enum { KNOB_ZERO, KNOB_MTHP, KNOB_UNEVICTABLE, KNOB_NODE1_POOL, NR_KNOBS };
+enum { KNOB_ZERO, KNOB_MTHP, KNOB_UNEVICTABLE, KNOB_MIN_FREE, KNOB_NODE1_POOL, NR_KNOBS };
 
 /* Locked pages of node 1 with free pages between them (P_NO_HUGE_BLOCK). */
 static char *frag;
@@ -1550,7 +1550,10 @@ static char *frag;
  * Node 1 without a free 2 MiB block but with free pages: 8 MiB of locked
  * pages there, then every 2 MiB block left taken into the hugetlb pool,
  * then every other locked page freed. Compaction may not move locked pages
- * (compact_unevictable_allowed 0), so no block can be made free again.
+ * (compact_unevictable_allowed 0), so no block can be made free again. The
+ * watermarks are lowered meanwhile (min_free_kbytes): the pool could not
+ * take the blocks they keep free (tens of MiB with THP on), and with the
+ * default watermarks the freed pages would be below them.
  */
 static int fragment_node1(struct knob *kn, char *why, size_t len)
 {
@@ -1560,6 +1563,10 @@ static int fragment_node1(struct knob *kn, char *why, size_t len)
 	if (knob_set(&kn[KNOB_UNEVICTABLE], "/proc/sys/vm/compact_unevictable_allowed", "0")) {
 		snprintf(why, len, "setup failed: compact_unevictable_allowed: %s",
 			 strerror(errno));
+		return -1;
+	}
+	if (knob_set(&kn[KNOB_MIN_FREE], "/proc/sys/vm/min_free_kbytes", "2048")) {
+		snprintf(why, len, "setup failed: min_free_kbytes: %s", strerror(errno));
 		return -1;
 	}
 	frag = map_anon(FRAG_SZ, 0);
@@ -1590,6 +1597,7 @@ static void unfragment_node1(struct knob *kn)
 		munmap(frag, FRAG_SZ);
 	frag = NULL;
 	knob_restore(&kn[KNOB_NODE1_POOL]);
+	knob_restore(&kn[KNOB_MIN_FREE]);
 	knob_restore(&kn[KNOB_UNEVICTABLE]);
 }
 
