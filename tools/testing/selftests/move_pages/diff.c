@@ -87,6 +87,7 @@ typedef unsigned long long u64;
 
 #define EXT2_MAGIC	0xEF53
 #define THP_DIR		"/sys/kernel/mm/transparent_hugepage"
+#define NODE0_HUGE	"/sys/devices/system/node/node0/hugepages/hugepages-2048kB/"
 #define NODE1_HUGE	"/sys/devices/system/node/node1/hugepages/hugepages-2048kB/"
 
 #define SENTINEL	(INT_MIN + 7)
@@ -105,6 +106,13 @@ struct run_result {
 	int setup_failed;
 	int corrupt;		/* pages whose contents changed */
 	int lost_wp;		/* K_UFFD_WP pages no longer write-protected */
+	/*
+	 * Slots whose page is in a THP after the call (root only). Reported,
+	 * not compared: whether the migration core moves a large folio whole
+	 * or splits it depends on the moment (an mTHP is split now and then,
+	 * natively too).
+	 */
+	int large_after;
 	int status[MP_MAX_SLOTS];
 	int final[MP_MAX_SLOTS];	/* node of each address afterwards */
 	uintptr_t addrs[MP_MAX_SLOTS];
@@ -828,8 +836,11 @@ static int owner_pressure_and_check(const struct mp_spec *s, struct world *w,
 			return not_built(res, "node 1 has %ld free hugetlb pages", left);
 	}
 	if (s->pressure == P_NO_HUGE_BLOCK) {
-		/* Blocks freed since the set-up (a run's exit) go to the pool too. */
-		for (int t = 0; node1_free_huge_blocks() && t < 3; t++)
+		/*
+		 * Blocks freed since the set-up (a run's exit), or that compaction
+		 * can empty, go to the pool too: the call's compaction finds none.
+		 */
+		for (int t = 0; t < 3 && (!t || node1_free_huge_blocks()); t++)
 			write_str(NODE1_HUGE "nr_hugepages", "100000");
 		left = node1_free_huge_blocks();
 		if (left)
@@ -1159,9 +1170,13 @@ static void post_check(struct world *w, struct run_result *res)
 		if (w->slots[i].kind == K_UFFD_WP && !(pagemap_entry(w->page[i]) & PM_UFFD_WP))
 			res->lost_wp++;
 	}
-	for (int i = 0; i < w->nr; i++)
+	for (int i = 0; i < w->nr; i++) {
 		if (w->page[i] && w->fill[i] && !page_intact(w->page[i], w->fill[i]))
 			res->corrupt++;
+		/* Moved whole, or split (to a node without a free 2 MiB block). */
+		if (w->page[i] && (page_flags(w->page[i]) & BIT_ULL(KPF_THP)))
+			res->large_after++;
+	}
 	if (w->anon) {
 		void *nb[2] = { w->anon, w->anon + w->anon_len - psz };
 		int where[2] = { SENTINEL, SENTINEL };
@@ -1406,8 +1421,12 @@ static int same_status(int a, int b, int may_vary)
 	return a == b || (may_vary && (a == -EBUSY || b == -EBUSY));
 }
 
-/* "ret R errno E status [a b c ...] final [x y z ...]", shortened. */
-static void summarize(const struct run_result *r, int nr, char *buf, size_t len)
+/*
+ * "ret R errno E status [a b c ...] final [x y z ...]", shortened, of run @r,
+ * then how many slots are in a THP after the call in @r and in @m.
+ */
+static void summarize(const struct run_result *r, const struct run_result *m, int nr,
+		      int thp, char *buf, size_t len)
 {
 	size_t o = snprintf(buf, len, "ret %ld errno %d status [", r->ret, r->err);
 
@@ -1418,7 +1437,10 @@ static void summarize(const struct run_result *r, int nr, char *buf, size_t len)
 	for (int i = 0; i < nr && i < 12 && o < len; i++)
 		o += snprintf(buf + o, len - o, i ? " %d" : "%d", r->final[i]);
 	if (o < len)
-		snprintf(buf + o, len - o, "%s]", nr > 12 ? " ..." : "");
+		o += snprintf(buf + o, len - o, "%s]", nr > 12 ? " ..." : "");
+	if (o < len && (thp || r->large_after || m->large_after))
+		snprintf(buf + o, len - o, "; in a THP after: native %d, module %d",
+			 r->large_after, m->large_after);
 }
 
 /* Compares run @m with run @n (the reference); MP_SAME or MP_DIFFERENT with @why. */
@@ -1534,6 +1556,16 @@ static int knob_set(struct knob *k, const char *path, const char *value)
 	return 0;
 }
 
+/* Records @path's value, for knob_restore() to write it back. */
+static int knob_keep(struct knob *k, const char *path)
+{
+	char buf[128];
+
+	if (read_sysfs(path, buf, sizeof(buf)))
+		return -1;
+	return knob_set(k, path, buf);
+}
+
 static void knob_restore(struct knob *k)
 {
 	if (k->changed && write_str(k->path, k->old))
@@ -1541,7 +1573,10 @@ static void knob_restore(struct knob *k)
 	k->changed = 0;
 }
 
-enum { KNOB_ZERO, KNOB_MTHP, KNOB_UNEVICTABLE, KNOB_MIN_FREE, KNOB_NODE1_POOL, NR_KNOBS };
+enum {
+	KNOB_ZERO, KNOB_MTHP, KNOB_UNEVICTABLE, KNOB_MIN_FREE, KNOB_NODE1_POOL, KNOB_NODE0_POOL,
+	NR_KNOBS
+};
 
 /* Locked pages of node 1 with free pages between them (P_NO_HUGE_BLOCK). */
 static char *frag;
@@ -1626,6 +1661,17 @@ static int guest_prepare(const struct mp_spec *spec, const struct world *w,
 	}
 	if (spec->pressure == P_NO_HUGE_BLOCK)
 		return fragment_node1(kn, why, len);
+	/*
+	 * A hugetlb page moved to a node with an exhausted pool goes to a
+	 * temporary page there, which becomes the pool's, while the source
+	 * leaves its node's pool: both nodes' pools are put back afterwards.
+	 */
+	if (spec->pressure == P_HUGETLB_EXHAUSTED &&
+	    (knob_keep(&kn[KNOB_NODE0_POOL], NODE0_HUGE "nr_hugepages") ||
+	     knob_keep(&kn[KNOB_NODE1_POOL], NODE1_HUGE "nr_hugepages"))) {
+		snprintf(why, len, "setup failed: hugetlb pools: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -1703,7 +1749,7 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 			record_native(key, n);
 	}
 	if (ret == MP_SAME)
-		summarize(n, w.nr, why, len);
+		summarize(n, m, w.nr, spec->pressure == P_NO_HUGE_BLOCK, why, len);
 out:
 	munmap(sh, sizeof(*sh));
 	return ret;
