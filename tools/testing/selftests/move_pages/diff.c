@@ -5,11 +5,15 @@
  * Process model of one run: the test process forks a caller. In T_SELF and
  * T_SELF_PID modes the caller owns the world too; in T_OTHER mode it forks an
  * owner that builds the world and waits. The owner builds its pages as root,
- * places them on their initial nodes with the native syscall, forks a sharer
- * for K_FORK_SHARED pages, joins the node-0 cpuset if asked, then drops to
- * its uid. The caller drops to its uid, makes the one call under test, and
- * the owner then queries where its pages ended and checks their contents.
- * Everything is reported through a MAP_SHARED result block.
+ * places them on their initial nodes with the native syscall, finishes what
+ * placement would undo (half a THP unmapped, a page paged out...), forks a
+ * sharer for K_FORK_SHARED pages and the forked THP, applies its part of the
+ * spec's pressure, checks that every page kind is in effect, joins the node-0
+ * cpuset if asked, then drops to its uid. The caller drops to its uid, makes
+ * the one call under test, and the owner then queries where its pages ended
+ * and checks their contents. Everything is reported through a MAP_SHARED
+ * result block. Global settings a world needs are set by the test process
+ * around its two runs (guest_prepare(), guest_restore()).
  */
 #include <errno.h>
 #include <fcntl.h>
