@@ -5,16 +5,21 @@
  * Process model of one run: the test process forks a caller. In T_SELF and
  * T_SELF_PID modes the caller owns the world too; in T_OTHER mode it forks an
  * owner that builds the world and waits. The owner builds its pages as root,
- * places them on their initial nodes with the native syscall, forks a sharer
- * for K_FORK_SHARED pages, joins the node-0 cpuset if asked, then drops to
- * its uid. The caller drops to its uid, makes the one call under test, and
- * the owner then queries where its pages ended and checks their contents.
- * Everything is reported through a MAP_SHARED result block.
+ * places them on their initial nodes with the native syscall, finishes what
+ * placement would undo (half a THP unmapped, a page paged out...), forks a
+ * sharer for K_FORK_SHARED pages and the forked THP, applies its part of the
+ * spec's pressure, checks that every page kind is in effect, joins the node-0
+ * cpuset if asked, then drops to its uid. The caller drops to its uid, makes
+ * the one call under test, and the owner then queries where its pages ended
+ * and checks their contents. Everything is reported through a MAP_SHARED
+ * result block. Global settings a world needs are set by the test process
+ * around its two runs (guest_prepare(), guest_restore()).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +29,13 @@
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/swap.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/userfaultfd.h>
 
 #include "kselftest.h"
 #include "diff.h"
@@ -44,9 +53,52 @@
 #ifndef MFD_CLOEXEC
 #define MFD_CLOEXEC	1U
 #endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT	1
+#endif
+#ifndef MPOL_PREFERRED
+#define MPOL_PREFERRED	1
+#define MPOL_BIND	2
+#endif
+
+typedef unsigned long long u64;
+
+#ifndef BIT_ULL
+#define BIT_ULL(nr)	(1ULL << (nr))
+#endif
+
+/* /proc/self/pagemap entries. */
+#define PM_PFN(e)	((e) & (BIT_ULL(55) - 1))
+#define PM_UFFD_WP	BIT_ULL(57)
+#define PM_GUARD	BIT_ULL(58)
+#define PM_FILE		BIT_ULL(61)
+#define PM_SWAP		BIT_ULL(62)
+#define PM_PRESENT	BIT_ULL(63)
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
+#define KPF_DIRTY	4
+#define KPF_ANON	12
+#define KPF_HEAD	15
+#define KPF_TAIL	16
+#define KPF_HUGE	17
+#define KPF_THP		22
+#define KPF_ZERO_PAGE	24
+
+#define EXT2_MAGIC	0xEF53
+#define THP_DIR		"/sys/kernel/mm/transparent_hugepage"
+#define NODE0_HUGE	"/sys/devices/system/node/node0/hugepages/hugepages-2048kB/"
+#define NODE1_HUGE	"/sys/devices/system/node/node1/hugepages/hugepages-2048kB/"
 
 #define SENTINEL	(INT_MIN + 7)
 #define HUGE_SZ		(2UL << 20)
+#define MTHP_SZ		(64UL << 10)
+#define MTHP_PAGES	16
+#define FRAG_SZ		(8UL << 20)
 #define CPUSET_DIR	"/sys/fs/cgroup/mp_node0"
 #define UNMAPPED_BASE	0x100000UL
 
@@ -57,6 +109,14 @@ struct run_result {
 	int err;
 	int setup_failed;
 	int corrupt;		/* pages whose contents changed */
+	int lost_wp;		/* K_UFFD_WP pages no longer write-protected */
+	/*
+	 * Slots whose page is in a THP after the call (root only). Reported,
+	 * not compared: whether the migration core moves a large folio whole
+	 * or splits it depends on the moment (an mTHP is split now and then,
+	 * natively too).
+	 */
+	int large_after;
 	int status[MP_MAX_SLOTS];
 	int final[MP_MAX_SLOTS];	/* node of each address afterwards */
 	uintptr_t addrs[MP_MAX_SLOTS];
@@ -79,7 +139,14 @@ struct world {
 	char *shm;
 	char *forked;		/* one page per K_FORK_SHARED slot */
 	char *ksm;		/* pairs of identical pages */
-	int memfd, shmid;
+	char *huge_zero;	/* 2 MiB aligned, read-faulted */
+	char *thp_part;		/* a THP; its second half unmapped after placement */
+	char *thp_mprot;	/* a THP; its middle made read-only after placement */
+	char *mthp;		/* 64 KiB aligned and long */
+	char *thp_forked;	/* a THP the sharer maps too */
+	char *hugetlbfs;	/* a hugetlbfs file's 2 MiB page, MAP_SHARED */
+	char *own[MP_MAX_SLOTS];	/* the page slot i has to itself, or NULL */
+	int memfd, shmid, uffd, file_fd;
 	size_t anon_len, memfd_len, shm_len;
 	pid_t sharer;
 	int nr;
@@ -164,7 +231,228 @@ enum {
 	ID_FORKED = 0x6000,
 	ID_KSM = 0x7000,
 	ID_NEIGHBOUR = 0x8000,
+	ID_THP_PART = 0xa000,
+	ID_THP_MPROT = 0xb000,
+	ID_MTHP = 0xc000,
+	ID_THP_FORKED = 0xd000,
+	ID_HUGETLBFS = 0xe000,
+	ID_OWN = 0x10000,
+	ID_FILE = 0x11000,
 };
+
+/* AnonHugePages of the vma of /proc/self/smaps that contains @p, in KiB, or -1. */
+static long anon_huge_kib(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	unsigned long start, end, addr = (unsigned long)p;
+	char line[256];
+	int in = 0;
+	long kib = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* A vma's first line; field lines ("AnonHugePages:") have no "X-Y". */
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in = start <= addr && addr < end;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+			break;
+	}
+	fclose(f);
+	return kib;
+}
+
+/* Set up once per program by mp_diff_setup_kinds(); empty when not. */
+static char ext2_dir[64], zram_dev[32];
+
+static void touch_read(const void *p)
+{
+	char c = __atomic_load_n((const char *)p, __ATOMIC_RELAXED);
+
+	/* The load must happen: nothing uses its value. */
+	asm volatile("" : : "r"(c));
+}
+
+/* A 2 MiB aligned THP (or what the fault gave) filled with patterns id, id + 1, ... */
+static char *map_thp_filled(unsigned int id)
+{
+	char *p = map_thp();
+
+	if (p)
+		for (int i = 0; i < MP_THP_PAGES; i++)
+			fill_page(p + i * psz, id + i);
+	return p;
+}
+
+/* @len bytes of anonymous memory aligned to @align, nothing else in their vma. */
+static char *map_aligned(size_t len, size_t align)
+{
+	char *raw = map_anon(len + align, 0), *p;
+	size_t head;
+
+	if (!raw)
+		return NULL;
+	p = (char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
+	head = p - raw;
+	if (head)
+		munmap(raw, head);
+	munmap(p + len, align - head);
+	return p;
+}
+
+/* Entry @index of an array of 64-bit words in a /proc file, or 0. */
+static u64 proc_u64(const char *path, u64 index)
+{
+	u64 v = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &v, sizeof(v), (off_t)(index * sizeof(v))) != sizeof(v))
+		v = 0;
+	close(fd);
+	return v;
+}
+
+/* The /proc/self/pagemap entry of @p (the PFN only for root). */
+static u64 pagemap_entry(const void *p)
+{
+	return proc_u64("/proc/self/pagemap", (uintptr_t)p / psz);
+}
+
+static u64 kpage_flags(u64 pfn)
+{
+	return proc_u64("/proc/kpageflags", pfn);
+}
+
+/* The kpageflags of the page mapped at @p, or 0 when none is. */
+static u64 page_flags(const void *p)
+{
+	u64 e = pagemap_entry(p);
+
+	return (e & PM_PRESENT) && PM_PFN(e) ? kpage_flags(PM_PFN(e)) : 0;
+}
+
+/*
+ * The line of /proc/self/@file describing the vma that contains @p, or the
+ * first one named @name when @p is NULL, and in smaps the line starting with
+ * @field after it. Returns the vma's start, 0 when not found.
+ */
+static uintptr_t vma_line(const char *file, const void *p, const char *name,
+			  const char *field, char *out, size_t len)
+{
+	char path[32], line[512];
+	unsigned long start, end;
+	uintptr_t found = 0;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &start, &end, &n) == 2 && n) {
+			if (found)
+				break;
+			line[strcspn(line, "\n")] = 0;
+			if (p ? start <= (uintptr_t)p && (uintptr_t)p < end
+			      : !strcmp(line + n, name)) {
+				found = start;
+				snprintf(out, len, "%s", line);
+				if (!field)
+					break;
+			}
+		} else if (found && field && !strncmp(line, field, strlen(field))) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(out, len, "%s", line);
+			break;
+		}
+		n = 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Whether the vma containing @p has the VmFlags mnemonic @flag (smaps). */
+static int vma_flag(const void *p, const char *flag)
+{
+	char line[256] = "", *at;
+
+	if (!vma_line("smaps", p, NULL, "VmFlags:", line, sizeof(line)))
+		return 0;
+	for (at = strstr(line, flag); at; at = strstr(at + 1, flag))
+		if (at[-1] == ' ' && (at[2] == ' ' || !at[2]))
+			return 1;
+	return 0;
+}
+
+/* The permissions ("rwxp") of the vma containing @p, or "" if none does. */
+static void vma_perms(const void *p, char perms[5])
+{
+	char line[512];
+
+	perms[0] = 0;
+	if (vma_line("maps", p, NULL, NULL, line, sizeof(line)))
+		sscanf(line, "%*s %4s", perms);
+}
+
+static long mbind_node(void *p, size_t len, int mode, int node)
+{
+	unsigned long mask = 1UL << node;
+
+	return syscall(__NR_mbind, p, len, mode, &mask, 8 * sizeof(mask), 0);
+}
+
+static long node1_free_hugetlb(void)
+{
+	char buf[32];
+
+	return read_sysfs(NODE1_HUGE "free_hugepages", buf, sizeof(buf)) ? -1 : atol(buf);
+}
+
+/* Free blocks of 2 MiB or more on node 1 (in 2 MiB units), from /proc/buddyinfo. */
+static long node1_free_huge_blocks(void)
+{
+	FILE *f = fopen("/proc/buddyinfo", "r");
+	char line[512];
+	long blocks = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line;
+		int node, n = 0;
+
+		if (sscanf(line, "Node %d, zone %*s %n", &node, &n) != 1 || !n || node != 1)
+			continue;
+		p += n;
+		for (int order = 0;; order++) {
+			char *next;
+			long count = strtol(p, &next, 10);
+
+			if (next == p)
+				break;
+			if (order >= 9)
+				blocks += count << (order - 9);
+			p = next;
+		}
+	}
+	fclose(f);
+	return blocks;
+}
+
+/* A world whose page kind or condition did not take effect: a failure, not a skip. */
+static __printf(2, 3) int not_built(struct run_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->msg, sizeof(res->msg), fmt, ap);
+	va_end(ap);
+	res->setup_failed = 1;
+	return -1;
+}
 
 static int wait_ksm_merged(const char *p, int pairs)
 {
@@ -180,6 +468,399 @@ static int wait_ksm_merged(const char *p, int pairs)
 	}
 	(void)p;
 	return -1;
+}
+
+/* The 2 MiB page of a hugetlbfs file, MAP_SHARED, filled. */
+static int build_hugetlbfs(struct world *w, struct run_result *res)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/hugepages/mp_diff.%d", getpid());
+	fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return not_built(res, "hugetlbfs file %s: %s", path, strerror(errno));
+	unlink(path);
+	w->hugetlbfs = ftruncate(fd, HUGE_SZ) ? MAP_FAILED :
+		       mmap(NULL, HUGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (w->hugetlbfs == MAP_FAILED) {
+		w->hugetlbfs = NULL;
+		return not_built(res, "hugetlbfs mapping: %s", strerror(errno));
+	}
+	for (int p = 0; p < MP_THP_PAGES; p++)
+		fill_page(w->hugetlbfs + p * psz, ID_HUGETLBFS + p);
+	return 0;
+}
+
+static int is_file_kind(int k)
+{
+	return k == K_FILE_CLEAN || k == K_FILE_DIRTY || k == K_FILE_PRIVATE || k == K_FILE_COW;
+}
+
+/*
+ * A file on the ext2 file system: page i holds pattern ID_FILE + i for every
+ * file-kind slot i, written and synced, so that the page cache is clean.
+ */
+static int build_file(struct world *w, struct run_result *res)
+{
+	char path[96], *buf = malloc(psz);
+	struct statfs sfs;
+
+	if (!ext2_dir[0] || !buf) {
+		free(buf);
+		return not_built(res, "no ext2 file system (mp_diff_setup_kinds)");
+	}
+	snprintf(path, sizeof(path), "%s/f.%d", ext2_dir, getpid());
+	w->file_fd = open(path, O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0600);
+	unlink(path);
+	if (w->file_fd < 0 || ftruncate(w->file_fd, (off_t)w->nr * psz))
+		goto fail;
+	for (int i = 0; i < w->nr; i++) {
+		if (!is_file_kind(w->slots[i].kind))
+			continue;
+		fill_page(buf, ID_FILE + i);
+		if (pwrite(w->file_fd, buf, psz, (off_t)i * psz) != psz)
+			goto fail;
+	}
+	if (fsync(w->file_fd) || fstatfs(w->file_fd, &sfs))
+		goto fail;
+	free(buf);
+	if (sfs.f_type != EXT2_MAGIC)
+		return not_built(res, "%s is not on ext2 (f_type %#lx)", path,
+				 (unsigned long)sfs.f_type);
+	return 0;
+fail:
+	free(buf);
+	return not_built(res, "file %s: %s", path, strerror(errno));
+}
+
+/* The regions of the kinds that share one (a THP, an mTHP, a file...). */
+static int build_kind_regions(struct world *w, struct run_result *res)
+{
+	int nfile = 0;
+
+	w->uffd = -1;
+	w->file_fd = -1;
+	for (int i = 0; i < w->nr; i++)
+		nfile += is_file_kind(w->slots[i].kind);
+	if (count_kind(w, K_HUGE_ZERO)) {
+		w->huge_zero = map_thp();
+		if (!w->huge_zero)
+			return not_built(res, "huge zero page region: %s", strerror(errno));
+		/* A read fault in a MADV_HUGEPAGE range maps the huge zero page. */
+		touch_read(w->huge_zero);
+	}
+	if (count_kind(w, K_THP_PART_UNMAPPED)) {
+		w->thp_part = map_thp_filled(ID_THP_PART);
+		if (!w->thp_part)
+			return not_built(res, "THP region: %s", strerror(errno));
+	}
+	if (count_kind(w, K_THP_MPROTECTED)) {
+		w->thp_mprot = map_thp_filled(ID_THP_MPROT);
+		if (!w->thp_mprot)
+			return not_built(res, "THP region: %s", strerror(errno));
+	}
+	if (count_kind(w, K_THP_FORKED)) {
+		w->thp_forked = map_thp_filled(ID_THP_FORKED);
+		if (!w->thp_forked)
+			return not_built(res, "THP region: %s", strerror(errno));
+	}
+	if (count_kind(w, K_MTHP)) {
+		/* 64 KiB alone in its vma: no larger folio fits it. */
+		w->mthp = map_aligned(MTHP_SZ, MTHP_SZ);
+		if (!w->mthp || madvise(w->mthp, MTHP_SZ, MADV_HUGEPAGE))
+			return not_built(res, "mTHP region: %s", strerror(errno));
+		for (int p = 0; p < MTHP_PAGES; p++)
+			fill_page(w->mthp + p * psz, ID_MTHP + p);
+	}
+	if (count_kind(w, K_HUGETLBFS) && build_hugetlbfs(w, res))
+		return -1;
+	if (nfile && build_file(w, res))
+		return -1;
+	if (count_kind(w, K_UFFD_MISSING) || count_kind(w, K_UFFD_WP)) {
+		struct uffdio_api api = { .api = UFFD_API };
+
+		w->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+		if (w->uffd < 0 || ioctl(w->uffd, UFFDIO_API, &api))
+			return not_built(res, "userfaultfd: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static int uffd_register(int uffd, void *p, size_t len, unsigned long long mode)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)p, .len = len },
+		.mode = mode,
+	};
+
+	return ioctl(uffd, UFFDIO_REGISTER, &reg);
+}
+
+/* Slot @i of a kind after K_KSM: its address, page and pattern. */
+static int build_kind_slot(struct world *w, int i, struct run_result *res)
+{
+	const struct mp_slot *s = &w->slots[i];
+	static const char * const special[] = {
+		[K_VVAR] = "[vvar]", [K_VVAR_VCLOCK] = "[vvar_vclock]", [K_VDSO] = "[vdso]",
+	};
+	char line[512];
+	char *page = NULL;
+	uintptr_t addr = 0;
+	unsigned int fill = 0;
+	int k = s->kind;
+
+	switch (k) {
+	case K_HUGE_ZERO:
+		addr = (uintptr_t)(w->huge_zero + s->idx % MP_THP_PAGES * psz);
+		break;
+	case K_THP_PART_UNMAPPED:
+		page = w->thp_part + s->idx % (MP_THP_PAGES / 2) * psz;
+		fill = ID_THP_PART + s->idx % (MP_THP_PAGES / 2);
+		break;
+	case K_THP_MPROTECTED:
+		page = w->thp_mprot + s->idx % MP_THP_PAGES * psz;
+		fill = ID_THP_MPROT + s->idx % MP_THP_PAGES;
+		break;
+	case K_THP_FORKED:
+		page = w->thp_forked + s->idx % MP_THP_PAGES * psz;
+		fill = ID_THP_FORKED + s->idx % MP_THP_PAGES;
+		break;
+	case K_MTHP:
+		page = w->mthp + s->idx % MTHP_PAGES * psz;
+		fill = ID_MTHP + s->idx % MTHP_PAGES;
+		break;
+	case K_HUGETLBFS:
+		page = w->hugetlbfs + s->idx % MP_THP_PAGES * psz;
+		fill = ID_HUGETLBFS + s->idx % MP_THP_PAGES;
+		break;
+	case K_VVAR:
+	case K_VVAR_VCLOCK:
+	case K_VDSO:
+		addr = vma_line("maps", NULL, special[k], NULL, line, sizeof(line));
+		if (!addr)
+			return not_built(res, "slot %d: no %s mapping", i, special[k]);
+		/* [vvar_vclock] has no page under emulation: a read would fault. */
+		if (k != K_VVAR_VCLOCK)
+			touch_read((void *)addr);
+		break;
+	case K_PROT_NONE:
+	case K_UFFD_WP:
+	case K_SWAPPED:
+		page = map_anon(psz, 0);
+		w->own[i] = page;
+		if (!page)
+			return not_built(res, "slot %d: %s", i, strerror(errno));
+		fill = ID_OWN + i;
+		fill_page(page, fill);
+		break;
+	case K_GUARD:
+	case K_UFFD_MISSING:
+		w->own[i] = map_anon(psz, 0);
+		addr = (uintptr_t)w->own[i];
+		if (!w->own[i] ||
+		    (k == K_GUARD ? madvise(w->own[i], psz, MADV_GUARD_INSTALL) :
+		     uffd_register(w->uffd, w->own[i], psz, UFFDIO_REGISTER_MODE_MISSING)))
+			return not_built(res, "slot %d: %s: %s", i,
+					 k == K_GUARD ? "MADV_GUARD_INSTALL" : "UFFDIO_REGISTER",
+					 strerror(errno));
+		break;
+	case K_FILE_CLEAN:
+	case K_FILE_DIRTY:
+	case K_FILE_PRIVATE:
+	case K_FILE_COW:
+		page = mmap(NULL, psz, PROT_READ | PROT_WRITE,
+			    k == K_FILE_CLEAN || k == K_FILE_DIRTY ? MAP_SHARED : MAP_PRIVATE,
+			    w->file_fd, (off_t)i * psz);
+		if (page == MAP_FAILED)
+			return not_built(res, "slot %d: file mapping: %s", i, strerror(errno));
+		w->own[i] = page;
+		fill = ID_FILE + i;
+		/* Writing the bytes the page holds: dirties it, or makes the copy. */
+		if (k == K_FILE_DIRTY || k == K_FILE_COW)
+			fill_page(page, fill);
+		else
+			touch_read(page);
+		break;
+	case K_TEXT:
+		/* Placed like any page, not checked (fill 0): it is the code running. */
+		addr = (uintptr_t)&mp_diff;
+		page = (char *)(addr & ~(uintptr_t)(psz - 1));
+		break;
+	default:
+		return not_built(res, "slot %d: unknown kind %d", i, k);
+	}
+	w->addr[i] = addr ? addr : (uintptr_t)page;
+	w->page[i] = page;
+	w->fill[i] = fill;
+	return 0;
+}
+
+/*
+ * After placement: what would be undone by moving the pages into place (a
+ * THP partly unmapped is split when migrated) or would stop it (swapped out).
+ */
+static int finish_world(struct world *w, struct run_result *res)
+{
+	if (w->thp_part && munmap(w->thp_part + HUGE_SZ / 2, HUGE_SZ / 2))
+		return not_built(res, "munmap of half a THP: %s", strerror(errno));
+	if (w->thp_mprot && mprotect(w->thp_mprot + HUGE_SZ / 4, HUGE_SZ / 2, PROT_READ))
+		return not_built(res, "mprotect of part of a THP: %s", strerror(errno));
+	for (int i = 0; i < w->nr; i++) {
+		struct uffdio_writeprotect wp = {
+			.range = { .start = (uintptr_t)w->own[i], .len = psz },
+			.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+		};
+		int k = w->slots[i].kind;
+
+		if (k == K_PROT_NONE && mprotect(w->own[i], psz, PROT_NONE))
+			return not_built(res, "slot %d: mprotect: %s", i, strerror(errno));
+		if (k == K_UFFD_WP &&
+		    (uffd_register(w->uffd, w->own[i], psz, UFFDIO_REGISTER_MODE_WP) ||
+		     ioctl(w->uffd, UFFDIO_WRITEPROTECT, &wp)))
+			return not_built(res, "slot %d: userfaultfd write-protect: %s", i,
+					 strerror(errno));
+		/* Reclaim may keep the page a round or two (LRU caches): try again. */
+		for (int t = 0; k == K_SWAPPED && t < 20; t++) {
+			if (pagemap_entry(w->own[i]) & PM_SWAP)
+				break;
+			madvise(w->own[i], psz, MADV_PAGEOUT);
+			usleep(t ? 20000 : 0);
+		}
+	}
+	return 0;
+}
+
+/* Whether the 64 KiB at @p are one folio of 16 pages, by their PFNs and kpageflags. */
+static int is_mthp(const char *p)
+{
+	const u64 head = BIT_ULL(KPF_HEAD) | BIT_ULL(KPF_THP);
+	u64 e = pagemap_entry(p), pfn = PM_PFN(e);
+
+	if (!(e & PM_PRESENT) || !pfn || pfn % MTHP_PAGES || (kpage_flags(pfn) & head) != head)
+		return 0;
+	for (int j = 1; j < MTHP_PAGES; j++)
+		if (PM_PFN(pagemap_entry(p + j * psz)) != pfn + j ||
+		    !(kpage_flags(pfn + j) & BIT_ULL(KPF_TAIL)))
+			return 0;
+	/* The page after it is no tail: the folio is not larger. */
+	return !(kpage_flags(pfn + MTHP_PAGES) & BIT_ULL(KPF_TAIL));
+}
+
+/*
+ * Whether slot @i is the kind of page it should be, from this process's
+ * pagemap and the kernel's page flags (root only) and smaps; the kinds
+ * before K_HUGE_ZERO are not checked here. Returns what it is not, or NULL.
+ */
+static const char *kind_missing(struct world *w, int i)
+{
+	const char *p = (const char *)w->addr[i];
+	u64 e = pagemap_entry(p), fl = page_flags(p);
+	int present = !!(e & PM_PRESENT);
+	char perms[5];
+
+	switch (w->slots[i].kind) {
+	case K_HUGE_ZERO:
+		return present && (fl & BIT_ULL(KPF_ZERO_PAGE)) && (fl & BIT_ULL(KPF_THP)) ?
+		       NULL : "the huge zero page";
+	case K_THP_PART_UNMAPPED:
+	case K_THP_MPROTECTED:
+		/* A THP folio, and no part of its vma mapped by a PMD. */
+		return (fl & BIT_ULL(KPF_THP)) && anon_huge_kib(p) == 0 ?
+		       NULL : "a THP mapped by PTEs";
+	case K_MTHP:
+		return is_mthp(w->mthp) ? NULL : "a 64 KiB mTHP";
+	case K_THP_FORKED:
+		return (fl & BIT_ULL(KPF_THP)) && anon_huge_kib(p) >= (long)(HUGE_SZ / 1024) &&
+		       proc_u64("/proc/kpagecount", PM_PFN(e)) >= 2 ?
+		       NULL : "a THP mapped by two processes";
+	case K_HUGETLBFS:
+		return fl & BIT_ULL(KPF_HUGE) ? NULL : "a hugetlb page";
+	case K_VVAR:
+		/* Pages (generic vDSO data store), or PFNs pagemap cannot see (older). */
+		return (present && vma_flag(p, "mm")) || vma_flag(p, "pf") ?
+		       NULL : "a present page of a VM_MIXEDMAP vma, or in a VM_PFNMAP one";
+	case K_VVAR_VCLOCK:
+		return vma_flag(p, "pf") && vma_flag(p, "io") ? NULL : "in a VM_PFNMAP | VM_IO vma";
+	case K_VDSO:
+		return present ? NULL : "a present page";
+	case K_PROT_NONE:
+		vma_perms(p, perms);
+		return present && !strncmp(perms, "---", 3) ? NULL : "a present PROT_NONE page";
+	case K_GUARD:
+		return e & PM_GUARD ? NULL : "a guard page";
+	case K_UFFD_MISSING:
+		return !present && vma_flag(p, "um") ? NULL : "an empty userfaultfd MISSING page";
+	case K_UFFD_WP:
+		return present && (e & PM_UFFD_WP) && vma_flag(p, "uw") ?
+		       NULL : "a userfaultfd write-protected page";
+	case K_FILE_CLEAN:
+		return (e & PM_FILE) && fl && !(fl & (BIT_ULL(KPF_ANON) | BIT_ULL(KPF_DIRTY))) ?
+		       NULL : "a clean page cache page";
+	case K_FILE_DIRTY:
+		return (e & PM_FILE) && !(fl & BIT_ULL(KPF_ANON)) && (fl & BIT_ULL(KPF_DIRTY)) ?
+		       NULL : "a dirty page cache page";
+	case K_FILE_PRIVATE:
+		return (e & PM_FILE) && fl && !(fl & BIT_ULL(KPF_ANON)) ?
+		       NULL : "a page cache page";
+	case K_FILE_COW:
+		return present && !(e & PM_FILE) && (fl & BIT_ULL(KPF_ANON)) ?
+		       NULL : "an anonymous copy of a file page";
+	case K_TEXT:
+		vma_perms(p, perms);
+		return present && (e & PM_FILE) && perms[2] == 'x' ? NULL : "a present text page";
+	case K_SWAPPED:
+		return e & PM_SWAP ? NULL : "a swapped-out page";
+	}
+	return NULL;
+}
+
+/*
+ * The owner's part of the spec's pressure, then the check that every page
+ * kind and the pressure are in effect right before the call.
+ */
+static int owner_pressure_and_check(const struct mp_spec *s, struct world *w,
+				    struct run_result *res)
+{
+	long left;
+
+	if (s->pressure == P_HUGETLB_EXHAUSTED) {
+		/* Hold every free hugetlb page of node 1 until the owner exits. */
+		long free = node1_free_hugetlb();
+		char *hold = free > 0 ? map_anon(free * HUGE_SZ, MAP_HUGETLB) : NULL;
+
+		if (free > 0 && (!hold || mbind_node(hold, free * HUGE_SZ, MPOL_BIND, 1)))
+			return not_built(res, "holding %ld hugetlb pages of node 1: %s", free,
+					 strerror(errno));
+		for (long h = 0; hold && h < free; h++)
+			hold[h * HUGE_SZ] = 1;
+		left = node1_free_hugetlb();
+		if (left)
+			return not_built(res, "node 1 has %ld free hugetlb pages", left);
+	}
+	if (s->pressure == P_NO_HUGE_BLOCK) {
+		/*
+		 * Blocks freed since the set-up (a run's exit), or that compaction
+		 * can empty, go to the pool too: the call's compaction finds none.
+		 */
+		for (int t = 0; t < 3 && (!t || node1_free_huge_blocks()); t++)
+			write_str(NODE1_HUGE "nr_hugepages", "100000");
+		left = node1_free_huge_blocks();
+		if (left)
+			return not_built(res, "node 1 has %ld free 2 MiB blocks", left);
+		if (!w->thp || anon_huge_kib(w->thp) < (long)(HUGE_SZ / 1024))
+			return not_built(res, "no THP to move");
+	}
+	for (int i = 0; i < w->nr; i++) {
+		const char *missing = w->slots[i].kind > K_KSM ? kind_missing(w, i) : NULL;
+
+		if (missing)
+			return not_built(res, "slot %d (kind %d) is not %s (pagemap %#llx)", i,
+					 w->slots[i].kind, missing,
+					 (unsigned long long)pagemap_entry((void *)w->addr[i]));
+	}
+	return 0;
 }
 
 /*
@@ -216,6 +897,8 @@ static int build_world(struct world *w, struct run_result *res)
 	if ((nanon && !w->anon) || (nforked && !w->forked) ||
 	    (nksm && !w->ksm) || (nthp && !w->thp))
 		goto oom;
+	if (build_kind_regions(w, res))
+		return -1;
 	if (count_kind(w, K_HUGETLB)) {
 		w->hugetlb = map_anon(HUGE_SZ, MAP_HUGETLB);
 		if (!w->hugetlb) {
@@ -345,6 +1028,10 @@ static int build_world(struct world *w, struct run_result *res)
 			fill_page(page + psz, ID_KSM);
 			addr = (uintptr_t)page;
 			break;
+		default:
+			if (build_kind_slot(w, i, res))
+				return -1;
+			continue;
 		}
 		w->addr[i] = addr;
 		w->page[i] = page;
@@ -411,12 +1098,19 @@ static void dontfork(void *p, size_t len)
 /* A child that keeps the K_FORK_SHARED pages mapped, and nothing else. */
 static void fork_sharer(struct world *w)
 {
-	size_t n = count_kind(w, K_FORK_SHARED);
+	size_t n = count_kind(w, K_FORK_SHARED) + count_kind(w, K_THP_FORKED);
 
 	if (!n)
 		return;
-	/* Only the K_FORK_SHARED pages may be mapped twice. */
+	/* Only the K_FORK_SHARED pages and the forked THP may be mapped twice. */
 	dontfork(w->anon, w->anon_len);
+	dontfork(w->huge_zero, HUGE_SZ);
+	dontfork(w->thp_part, HUGE_SZ / 2);
+	dontfork(w->thp_mprot, HUGE_SZ);
+	dontfork(w->mthp, MTHP_SZ);
+	dontfork(w->hugetlbfs, HUGE_SZ);
+	for (int i = 0; i < w->nr; i++)
+		dontfork(w->own[i], psz);
 	dontfork(w->thp, HUGE_SZ);
 	dontfork(w->hugetlb, HUGE_SZ);
 	dontfork(w->ksm, 2 * count_kind(w, K_KSM) * psz);
@@ -473,9 +1167,20 @@ static void post_check(struct world *w, struct run_result *res)
 	if (w->nr && native_move_pages(0, w->nr, pages, NULL, res->final, 0))
 		snprintf(res->msg, sizeof(res->msg), "final query failed: %s",
 			 strerror(errno));
-	for (int i = 0; i < w->nr; i++)
-		if (w->page[i] && !page_intact(w->page[i], w->fill[i]))
+	for (int i = 0; i < w->nr; i++) {
+		if (w->slots[i].kind == K_PROT_NONE && w->own[i])
+			mprotect(w->own[i], psz, PROT_READ);
+		/* Migration keeps the write protection of userfaultfd. */
+		if (w->slots[i].kind == K_UFFD_WP && !(pagemap_entry(w->page[i]) & PM_UFFD_WP))
+			res->lost_wp++;
+	}
+	for (int i = 0; i < w->nr; i++) {
+		if (w->page[i] && w->fill[i] && !page_intact(w->page[i], w->fill[i]))
 			res->corrupt++;
+		/* Moved whole, or split (to a node without a free 2 MiB block). */
+		if (w->page[i] && (page_flags(w->page[i]) & BIT_ULL(KPF_THP)))
+			res->large_after++;
+	}
 	if (w->anon) {
 		void *nb[2] = { w->anon, w->anon + w->anon_len - psz };
 		int where[2] = { SENTINEL, SENTINEL };
@@ -590,28 +1295,6 @@ static void send_byte(int fd)
 		;
 }
 
-/* AnonHugePages of the vma of /proc/self/smaps that contains @p, in KiB, or -1. */
-static long anon_huge_kib(const void *p)
-{
-	FILE *f = fopen("/proc/self/smaps", "r");
-	unsigned long start, end, addr = (unsigned long)p;
-	char line[256];
-	int in = 0;
-	long kib = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		/* A vma's first line; field lines ("AnonHugePages:") have no "X-Y". */
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			in = start <= addr && addr < end;
-		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
-			break;
-	}
-	fclose(f);
-	return kib;
-}
-
 /* Whether the status of this process says it may allocate on node 0 only. */
 static int mems_allowed_node0(void)
 {
@@ -635,7 +1318,7 @@ static int mems_allowed_node0(void)
  */
 static int owner_prepare(const struct mp_spec *s, struct world *w, struct run_result *res)
 {
-	if (build_world(w, res) || place_world(w, res))
+	if (build_world(w, res) || place_world(w, res) || finish_world(w, res))
 		return -1;
 	if (w->thp && anon_huge_kib(w->thp) < (long)(HUGE_SZ / 1024)) {
 		snprintf(res->msg, sizeof(res->msg), "no THP (AnonHugePages %ld kB)",
@@ -643,6 +1326,8 @@ static int owner_prepare(const struct mp_spec *s, struct world *w, struct run_re
 		return -1;
 	}
 	fork_sharer(w);
+	if (owner_pressure_and_check(s, w, res))
+		return -1;
 	if (s->cpuset_node0 && join_node0_cpuset(res))
 		return -1;
 	if (s->cpuset_node0 && !mems_allowed_node0()) {
@@ -740,8 +1425,12 @@ static int same_status(int a, int b, int may_vary)
 	return a == b || (may_vary && (a == -EBUSY || b == -EBUSY));
 }
 
-/* "ret R errno E status [a b c ...] final [x y z ...]", shortened. */
-static void summarize(const struct run_result *r, int nr, char *buf, size_t len)
+/*
+ * "ret R errno E status [a b c ...] final [x y z ...]", shortened, of run @r,
+ * then how many slots are in a THP after the call in @r and in @m.
+ */
+static void summarize(const struct run_result *r, const struct run_result *m, int nr,
+		      int thp, char *buf, size_t len)
 {
 	size_t o = snprintf(buf, len, "ret %ld errno %d status [", r->ret, r->err);
 
@@ -752,7 +1441,10 @@ static void summarize(const struct run_result *r, int nr, char *buf, size_t len)
 	for (int i = 0; i < nr && i < 12 && o < len; i++)
 		o += snprintf(buf + o, len - o, i ? " %d" : "%d", r->final[i]);
 	if (o < len)
-		snprintf(buf + o, len - o, "%s]", nr > 12 ? " ..." : "");
+		o += snprintf(buf + o, len - o, "%s]", nr > 12 ? " ..." : "");
+	if (o < len && (thp || r->large_after || m->large_after))
+		snprintf(buf + o, len - o, "; in a THP after: native %d, module %d",
+			 r->large_after, m->large_after);
 }
 
 /* Compares run @m with run @n (the reference); MP_SAME or MP_DIFFERENT with @why. */
@@ -779,6 +1471,11 @@ static int compare(const struct mp_spec *spec, int nr, const struct run_result *
 			return MP_DIFFERENT;
 		}
 	}
+	if (n->lost_wp || m->lost_wp) {
+		snprintf(why, len, "userfaultfd write protection lost: native %d, module %d",
+			 n->lost_wp, m->lost_wp);
+		return MP_DIFFERENT;
+	}
 	if (n->corrupt || m->corrupt) {
 		snprintf(why, len, "corrupted pages: native %d, module %d",
 			 n->corrupt, m->corrupt);
@@ -792,7 +1489,7 @@ static unsigned long long spec_key(const struct mp_spec *s, const struct world *
 {
 	unsigned long long h = 1469598103934665603ULL;
 	int fields[] = { w->nr, s->flags, s->query, s->target, s->caller_uid, s->owner_uid,
-			 s->cpuset_node0, s->fault, s->fault_at, s->nr_override };
+			 s->cpuset_node0, s->fault, s->fault_at, s->nr_override, s->pressure };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		h = (h ^ (unsigned int)fields[i]) * 1099511628211ULL;
@@ -837,8 +1534,165 @@ static int recorded_native(unsigned long long key, struct run_result *out)
 	return found;
 }
 
+/* A setting of the guest changed for one spec, and its value before. */
+struct knob {
+	const char *path;
+	char old[128];
+	int changed;
+};
+
+/* Sets @k to @value; its old value is the bracketed word of "a [b] c" files. */
+static int knob_set(struct knob *k, const char *path, const char *value)
+{
+	char buf[128], *l, *r;
+
+	k->path = path;
+	if (read_sysfs(path, buf, sizeof(buf)))
+		return -1;
+	l = strchr(buf, '[');
+	r = l ? strchr(l, ']') : NULL;
+	if (l && r)
+		*r = 0;
+	snprintf(k->old, sizeof(k->old), "%s", l && r ? l + 1 : buf);
+	if (write_str(path, value))
+		return -1;
+	k->changed = 1;
+	return 0;
+}
+
+/* Records @path's value, for knob_restore() to write it back. */
+static int knob_keep(struct knob *k, const char *path)
+{
+	char buf[128];
+
+	if (read_sysfs(path, buf, sizeof(buf)))
+		return -1;
+	return knob_set(k, path, buf);
+}
+
+static void knob_restore(struct knob *k)
+{
+	if (k->changed && write_str(k->path, k->old))
+		fprintf(stderr, "# cannot restore %s to %s\n", k->path, k->old);
+	k->changed = 0;
+}
+
+enum {
+	KNOB_ZERO, KNOB_MTHP, KNOB_UNEVICTABLE, KNOB_MIN_FREE, KNOB_NODE1_POOL, KNOB_NODE0_POOL,
+	NR_KNOBS
+};
+
+/* Locked pages of node 1 with free pages between them (P_NO_HUGE_BLOCK). */
+static char *frag;
+
+/*
+ * Node 1 without a free 2 MiB block but with free pages: 8 MiB of locked
+ * pages there, then every 2 MiB block left taken into the hugetlb pool,
+ * then every other locked page freed. Compaction may not move locked pages
+ * (compact_unevictable_allowed 0), so no block can be made free again. The
+ * watermarks are lowered meanwhile (min_free_kbytes): the pool could not
+ * take the blocks they keep free (tens of MiB with THP on), and with the
+ * default watermarks the freed pages would be below them.
+ */
+static int fragment_node1(struct knob *kn, char *why, size_t len)
+{
+	size_t n = FRAG_SZ / psz;
+	char pool[32];
+
+	if (knob_set(&kn[KNOB_UNEVICTABLE], "/proc/sys/vm/compact_unevictable_allowed", "0")) {
+		snprintf(why, len, "setup failed: compact_unevictable_allowed: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (knob_set(&kn[KNOB_MIN_FREE], "/proc/sys/vm/min_free_kbytes", "2048")) {
+		snprintf(why, len, "setup failed: min_free_kbytes: %s", strerror(errno));
+		return -1;
+	}
+	frag = map_anon(FRAG_SZ, 0);
+	if (!frag || madvise(frag, FRAG_SZ, MADV_DONTFORK) ||
+	    mbind_node(frag, FRAG_SZ, MPOL_PREFERRED, 1) ||
+	    mlock2(frag, FRAG_SZ, MLOCK_ONFAULT)) {
+		snprintf(why, len, "setup failed: locked pages on node 1: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		frag[i * psz] = 1;
+	if (knob_set(&kn[KNOB_NODE1_POOL], NODE1_HUGE "nr_hugepages", "100000")) {
+		snprintf(why, len, "setup failed: node 1 hugetlb pool: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 1; i < n; i += 2)
+		munmap(frag + i * psz, psz);
+	if (read_sysfs(NODE1_HUGE "nr_hugepages", pool, sizeof(pool)))
+		snprintf(pool, sizeof(pool), "?");
+	ksft_print_msg("node 1: %s hugetlb pages, %ld free 2 MiB blocks, %ld KiB free\n",
+		       pool, node1_free_huge_blocks(), node_free_kib(1));
+	return 0;
+}
+
+static void unfragment_node1(struct knob *kn)
+{
+	if (frag)
+		munmap(frag, FRAG_SZ);
+	frag = NULL;
+	knob_restore(&kn[KNOB_NODE1_POOL]);
+	knob_restore(&kn[KNOB_MIN_FREE]);
+	knob_restore(&kn[KNOB_UNEVICTABLE]);
+}
+
+/* The global settings and state the spec's world needs, for both runs. */
+static int guest_prepare(const struct mp_spec *spec, const struct world *w,
+			 struct knob *kn, int *swap_on, char *why, size_t len)
+{
+	if (count_kind(w, K_HUGE_ZERO) &&
+	    knob_set(&kn[KNOB_ZERO], THP_DIR "/use_zero_page", "1")) {
+		snprintf(why, len, "setup failed: use_zero_page: %s", strerror(errno));
+		return -1;
+	}
+	if (count_kind(w, K_MTHP) &&
+	    knob_set(&kn[KNOB_MTHP], THP_DIR "/hugepages-64kB/enabled", "madvise")) {
+		snprintf(why, len, "setup failed: 64 KiB mTHP: %s", strerror(errno));
+		return -1;
+	}
+	/* Swap only while needed: elsewhere reclaim would page out world pages. */
+	if (count_kind(w, K_SWAPPED)) {
+		if (!zram_dev[0] || swapon(zram_dev, 0)) {
+			snprintf(why, len, "setup failed: swapon %s: %s", zram_dev,
+				 zram_dev[0] ? strerror(errno) : "no zram device");
+			return -1;
+		}
+		*swap_on = 1;
+	}
+	if (spec->pressure == P_NO_HUGE_BLOCK)
+		return fragment_node1(kn, why, len);
+	/*
+	 * A hugetlb page moved to a node with an exhausted pool goes to a
+	 * temporary page there, which becomes the pool's, while the source
+	 * leaves its node's pool: both nodes' pools are put back afterwards.
+	 */
+	if (spec->pressure == P_HUGETLB_EXHAUSTED &&
+	    (knob_keep(&kn[KNOB_NODE0_POOL], NODE0_HUGE "nr_hugepages") ||
+	     knob_keep(&kn[KNOB_NODE1_POOL], NODE1_HUGE "nr_hugepages"))) {
+		snprintf(why, len, "setup failed: hugetlb pools: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void guest_restore(struct knob *kn, int *swap_on)
+{
+	unfragment_node1(kn);
+	if (*swap_on && swapoff(zram_dev))
+		fprintf(stderr, "# swapoff %s: %s\n", zram_dev, strerror(errno));
+	*swap_on = 0;
+	for (int k = 0; k < NR_KNOBS; k++)
+		knob_restore(&kn[k]);
+}
+
 int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 {
+	struct knob kn[NR_KNOBS] = { 0 };
+	int swap_on = 0;
 	static struct world w;
 	static struct run_result ref;
 	struct shared *sh;
@@ -870,8 +1724,14 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 	}
 	n = &sh->res[NATIVE];
 	m = &sh->res[MODULE];
+	if (guest_prepare(spec, &w, kn, &swap_on, why, len)) {
+		guest_restore(kn, &swap_on);
+		ret = MP_DIFFERENT;
+		goto out;
+	}
 	run_once(spec, NATIVE, &w, n);
 	run_once(spec, MODULE, &w, m);
+	guest_restore(kn, &swap_on);
 
 	if (n->setup_failed || m->setup_failed || n->msg[0] || m->msg[0]) {
 		int skip = !n->setup_failed && !m->setup_failed;
@@ -893,7 +1753,7 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 			record_native(key, n);
 	}
 	if (ret == MP_SAME)
-		summarize(n, w.nr, why, len);
+		summarize(n, m, w.nr, spec->pressure == P_NO_HUGE_BLOCK, why, len);
 out:
 	munmap(sh, sizeof(*sh));
 	return ret;
@@ -922,4 +1782,99 @@ void mp_diff_setup_guest(void)
 	mkdir(CPUSET_DIR, 0755);
 	write_file(CPUSET_DIR "/cpuset.cpus", "0-2");
 	write_file(CPUSET_DIR "/cpuset.mems", "0");
+}
+
+static char ext2_img[64];
+static int zram_added = -1;
+static pid_t kinds_pid;
+
+static void undo_kinds(void)
+{
+	char cmd[128];
+
+	if (getpid() != kinds_pid)
+		return;
+	if (ext2_dir[0]) {
+		snprintf(cmd, sizeof(cmd), "umount -d %s", ext2_dir);
+		if (system(cmd))
+			fprintf(stderr, "# %s failed\n", cmd);
+		rmdir(ext2_dir);
+		ext2_dir[0] = 0;
+	}
+	if (zram_dev[0]) {
+		snprintf(cmd, sizeof(cmd), "/sys/block/%s/reset", zram_dev + 5);
+		write_str(cmd, "1");
+		zram_dev[0] = 0;
+	}
+	if (zram_added >= 0) {
+		snprintf(cmd, sizeof(cmd), "%d", zram_added);
+		write_str("/sys/class/zram-control/hot_remove", cmd);
+		zram_added = -1;
+	}
+}
+
+/* A 16 MiB ext2 image on /tmp, loop-mounted; the image file unlinked once mounted. */
+static void setup_ext2(void)
+{
+	char cmd[256];
+	int fd;
+
+	snprintf(ext2_img, sizeof(ext2_img), "/tmp/mp_diff.%d.ext2", getpid());
+	snprintf(ext2_dir, sizeof(ext2_dir), "/tmp/mp_diff.%d.mnt", getpid());
+	fd = open(ext2_img, O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, 16 << 20) || mkdir(ext2_dir, 0755)) {
+		perror(ext2_img);
+		if (fd >= 0)
+			close(fd);
+		ext2_dir[0] = 0;
+		return;
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "mke2fs -F %s 16384 >/dev/null 2>&1 && mount -t ext2 -o loop %s %s",
+		 ext2_img, ext2_img, ext2_dir);
+	if (system(cmd)) {
+		fprintf(stderr, "# %s failed\n", cmd);
+		rmdir(ext2_dir);
+		ext2_dir[0] = 0;
+	}
+	unlink(ext2_img);
+}
+
+/* A 32 MiB zram device made swap (turned on by the worlds that need it). */
+static void setup_zram(void)
+{
+	char path[64], buf[32];
+	int n = 0;
+
+	if (access("/sys/block/zram0", F_OK)) {
+		if (read_sysfs("/sys/class/zram-control/hot_add", buf, sizeof(buf)))
+			return;
+		n = atoi(buf);
+		zram_added = n;
+	}
+	snprintf(zram_dev, sizeof(zram_dev), "/dev/zram%d", n);
+	swapoff(zram_dev);
+	snprintf(path, sizeof(path), "/sys/block/zram%d/reset", n);
+	write_str(path, "1");
+	snprintf(path, sizeof(path), "/sys/block/zram%d/disksize", n);
+	if (write_str(path, "32M")) {
+		perror(path);
+		zram_dev[0] = 0;
+		return;
+	}
+	snprintf(path, sizeof(path), "mkswap %s >/dev/null 2>&1", zram_dev);
+	if (system(path)) {
+		fprintf(stderr, "# %s failed\n", path);
+		zram_dev[0] = 0;
+	}
+}
+
+void mp_diff_setup_kinds(void)
+{
+	psz = sysconf(_SC_PAGESIZE);
+	kinds_pid = getpid();
+	setup_ext2();
+	setup_zram();
+	atexit(undo_kinds);
 }

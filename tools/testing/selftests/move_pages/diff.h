@@ -35,6 +35,30 @@ enum mp_kind {
 	K_FORK_SHARED,	/* anonymous page also mapped by a forked child */
 	K_MLOCKED,	/* mlocked anonymous page */
 	K_KSM,		/* KSM-merged anonymous page */
+	/*
+	 * The kinds below need the program-wide set-up of mp_diff_setup_kinds()
+	 * or change global settings while their world exists; the engine checks
+	 * that each took effect before the call and fails the run otherwise.
+	 */
+	K_HUGE_ZERO,	/* subpage idx of the huge zero page (read fault, MADV_HUGEPAGE) */
+	K_THP_PART_UNMAPPED,	/* subpage idx % 256 of a THP whose second half is unmapped */
+	K_THP_MPROTECTED,	/* subpage idx of a THP whose middle is made read-only */
+	K_MTHP,		/* page idx % 16 of a 64 KiB anonymous mTHP */
+	K_THP_FORKED,	/* subpage idx of a THP also mapped by a forked child */
+	K_HUGETLBFS,	/* subpage idx of a hugetlbfs file's 2 MiB page, MAP_SHARED */
+	K_VVAR,		/* first page of [vvar] (VM_MIXEDMAP; older kernels: VM_PFNMAP), read */
+	K_VVAR_VCLOCK,	/* the first page of [vvar_vclock] (VM_PFNMAP | VM_IO) */
+	K_VDSO,		/* the first page of [vdso], read */
+	K_PROT_NONE,	/* anonymous page, written, then made PROT_NONE */
+	K_GUARD,	/* a MADV_GUARD_INSTALL guard page */
+	K_UFFD_MISSING,	/* never touched page registered with userfaultfd, MISSING mode */
+	K_UFFD_WP,	/* written page, write-protected through userfaultfd */
+	K_FILE_CLEAN,	/* page of an ext2 file, MAP_SHARED, only read: clean page cache */
+	K_FILE_DIRTY,	/* page of an ext2 file, MAP_SHARED, written: dirty page cache */
+	K_FILE_PRIVATE,	/* page of an ext2 file, MAP_PRIVATE, only read: page cache */
+	K_FILE_COW,	/* page of an ext2 file, MAP_PRIVATE, written: anonymous copy */
+	K_TEXT,		/* an address inside a function of the program */
+	K_SWAPPED,	/* anonymous page, written, then paged out to (zram) swap */
 	K_NR_KINDS,
 	K_END = 0xff,	/* ends a slot list given without nr */
 };
@@ -63,6 +87,17 @@ enum mp_fault {
 	F_NODES_NULL_QUERY,	/* query mode (nodes == NULL) */
 };
 
+/*
+ * The state of the target node (node 1) during both runs of a spec: set up
+ * before the first run, checked in each run just before the call, undone
+ * after the second run.
+ */
+enum mp_pressure {
+	P_NONE,
+	P_NO_HUGE_BLOCK,	/* free memory on node 1, but no free 2 MiB block */
+	P_HUGETLB_EXHAUSTED,	/* no free hugetlb page on node 1 */
+};
+
 #define MP_ROOT		0
 #define MP_USER1	1000
 #define MP_USER2	1001
@@ -80,6 +115,7 @@ struct mp_spec {
 	enum mp_fault fault;
 	int fault_at;
 	int nr_override;		/* pass this nr_pages instead (-1: none) */
+	enum mp_pressure pressure;
 	/*
 	 * Outcomes that may legitimately differ between two runs: -EBUSY in a
 	 * status slot (a transient reference, e.g. from the LRU caches or a
@@ -99,5 +135,12 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len);
 
 /* Environment: hugetlb pools on both nodes, KSM, the node-0 cpuset. */
 void mp_diff_setup_guest(void);
+
+/*
+ * For the page-cache and swap kinds: an ext2 file system on a loop device
+ * and a zram device made swap (turned on only while a world with a swapped
+ * page runs). Both are undone when the program exits.
+ */
+void mp_diff_setup_kinds(void);
 
 #endif /* MP_DIFF_H */

@@ -50,6 +50,11 @@ static const int kind_w[K_NR_KINDS] = {
 	[K_THP] = 8, [K_HUGETLB] = 1, [K_MEMFD_SHARED] = 5,
 	[K_MEMFD_PRIVATE] = 3, [K_SYSV_SHM] = 2, [K_FORK_SHARED] = 4,
 	[K_MLOCKED] = 2, [K_KSM] = 0,
+	/*
+	 * 0 for the kinds after K_KSM: they need diff_test's program-wide set-up
+	 * (ext2, zram) or change global settings (mp_diff_setup_kinds()).
+	 */
+	[K_HUGE_ZERO ... K_NR_KINDS - 1] = 0,
 };
 
 static int random_node(void)

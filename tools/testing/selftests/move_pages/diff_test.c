@@ -41,6 +41,7 @@ static void check(struct __test_metadata *_metadata, const struct mp_spec *spec)
 static __attribute__((constructor)) void setup_guest(void)
 {
 	mp_diff_setup_guest();
+	mp_diff_setup_kinds();
 }
 
 static int anon_64_to_1(struct mp_slot *s)
@@ -444,6 +445,169 @@ FIXTURE_VARIANT_ADD(diff, query_invalid_flags) {
 };
 
 TEST_F(diff, same_as_native)
+{
+	check(_metadata, &variant->spec);
+}
+
+/*
+ * Page kinds with a set-up of their own (diff.h, after K_KSM): each run
+ * checks that the kind, or the state of node 1, is in effect right before
+ * the call, and fails otherwise. Filling node 1 with hugetlb pages takes
+ * long under emulation: a longer timeout than the default 30 s.
+ */
+FIXTURE(kinds) {};
+
+FIXTURE_SETUP(kinds) {}
+
+FIXTURE_TEARDOWN(kinds) {}
+
+FIXTURE_VARIANT(kinds) {
+	struct mp_spec spec;
+};
+
+/* The huge zero page (use_zero_page on, a read fault in a MADV_HUGEPAGE range). */
+FIXTURE_VARIANT_ADD(kinds, huge_zero_page) {
+	.spec = {
+		DEFAULTS,
+		SLOTS(SI(K_HUGE_ZERO, 0, 0, 1), SI(K_HUGE_ZERO, 300, 0, 1), S(K_ANON, 0, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(kinds, huge_zero_page_query) {
+	.spec = { DEFAULTS, .query = 1, SLOTS(SI(K_HUGE_ZERO, 5, 0, 0), S(K_ANON, 1, 0)) },
+};
+
+/* THPs mapped by PTEs. */
+FIXTURE_VARIANT_ADD(kinds, thp_partly_unmapped) {
+	.spec = {
+		DEFAULTS,
+		SLOTS(SI(K_THP_PART_UNMAPPED, 0, 0, 1), SI(K_THP_PART_UNMAPPED, 200, 0, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(kinds, thp_mprotected_into_pieces) {
+	.spec = {
+		DEFAULTS,
+		SLOTS(SI(K_THP_MPROTECTED, 0, 0, 1), SI(K_THP_MPROTECTED, 256, 0, 1),
+		      SI(K_THP_MPROTECTED, 511, 0, 1)),
+	},
+};
+
+/* A 64 KiB mTHP (hugepages-64kB/enabled madvise while the world exists). */
+FIXTURE_VARIANT_ADD(kinds, mthp_64k) {
+	.spec = { DEFAULTS, SLOTS(SI(K_MTHP, 0, 0, 1), SI(K_MTHP, 9, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, mthp_64k_last_page_to_node0) {
+	.spec = { DEFAULTS, SLOTS(SI(K_MTHP, 15, 1, 0)) },
+};
+
+/* A THP shared with a forked child. */
+FIXTURE_VARIANT_ADD(kinds, thp_fork_shared) {
+	.spec = { DEFAULTS, SLOTS(SI(K_THP_FORKED, 0, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, thp_fork_shared_move_all_root) {
+	.spec = { DEFAULTS, .flags = MPOL_MF_MOVE_ALL, SLOTS(SI(K_THP_FORKED, 7, 0, 1)) },
+};
+
+/* A THP to a node with no free 2 MiB block: the migration core splits it. */
+FIXTURE_VARIANT_ADD(kinds, thp_to_node_without_free_2m_block) {
+	.spec = {
+		DEFAULTS,
+		.pressure = P_NO_HUGE_BLOCK,
+		SLOTS(SI(K_THP, 0, 0, 1), SI(K_THP, 300, 0, 1)),
+	},
+};
+
+/* hugetlb: the target node's pool exhausted; a hugetlbfs file mapped shared. */
+FIXTURE_VARIANT_ADD(kinds, hugetlb_target_pool_exhausted) {
+	.spec = { DEFAULTS, .pressure = P_HUGETLB_EXHAUSTED, SLOTS(SI(K_HUGETLB, 0, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, hugetlbfs_shared) {
+	.spec = { DEFAULTS, SLOTS(SI(K_HUGETLBFS, 0, 0, 1), SI(K_HUGETLBFS, 9, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, hugetlbfs_shared_target_pool_exhausted) {
+	.spec = { DEFAULTS, .pressure = P_HUGETLB_EXHAUSTED, SLOTS(SI(K_HUGETLBFS, 3, 0, 1)) },
+};
+
+/* Special mappings. */
+FIXTURE_VARIANT_ADD(kinds, vvar_page) {
+	.spec = { DEFAULTS, SLOTS(S(K_VVAR, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, vvar_vclock_pfnmap) {
+	.spec = { DEFAULTS, SLOTS(S(K_VVAR_VCLOCK, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, vdso_page) {
+	.spec = { DEFAULTS, SLOTS(S(K_VDSO, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, vdso_page_move_all_root) {
+	.spec = { DEFAULTS, .flags = MPOL_MF_MOVE_ALL, SLOTS(S(K_VDSO, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, prot_none_page) {
+	.spec = { DEFAULTS, SLOTS(S(K_PROT_NONE, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, guard_page) {
+	.spec = { DEFAULTS, SLOTS(S(K_GUARD, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, userfaultfd_missing_untouched) {
+	.spec = { DEFAULTS, SLOTS(S(K_UFFD_MISSING, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, userfaultfd_write_protected) {
+	.spec = { DEFAULTS, SLOTS(S(K_UFFD_WP, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+/* Page cache of a file on ext2, and the program's own text. */
+FIXTURE_VARIANT_ADD(kinds, ext2_shared_clean) {
+	.spec = { DEFAULTS, SLOTS(S(K_FILE_CLEAN, 0, 1), S(K_FILE_CLEAN, 1, 0)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, ext2_shared_dirty) {
+	.spec = { DEFAULTS, SLOTS(S(K_FILE_DIRTY, 0, 1), S(K_FILE_DIRTY, 1, 0)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, ext2_private_clean) {
+	.spec = { DEFAULTS, SLOTS(S(K_FILE_PRIVATE, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, ext2_private_written) {
+	.spec = { DEFAULTS, SLOTS(S(K_FILE_COW, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, program_text) {
+	.spec = { DEFAULTS, SLOTS(S(K_TEXT, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, program_text_move_all_root) {
+	.spec = { DEFAULTS, .flags = MPOL_MF_MOVE_ALL, SLOTS(S(K_TEXT, 0, 1)) },
+};
+
+/* Swap. */
+FIXTURE_VARIANT_ADD(kinds, swapped_out_page) {
+	.spec = { DEFAULTS, SLOTS(S(K_SWAPPED, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, query_special_kinds) {
+	.spec = {
+		DEFAULTS,
+		.query = 1,
+		SLOTS(SI(K_HUGE_ZERO, 1, 0, 0), S(K_VVAR, 0, 0), S(K_VVAR_VCLOCK, 0, 0),
+		      S(K_VDSO, 0, 0), S(K_PROT_NONE, 1, 0), S(K_GUARD, 0, 0),
+		      S(K_UFFD_MISSING, 0, 0), S(K_UFFD_WP, 1, 0), S(K_FILE_DIRTY, 1, 0),
+		      S(K_FILE_COW, 1, 0), SI(K_MTHP, 3, 1, 0), S(K_SWAPPED, 0, 0)),
+	},
+};
+
+TEST_F_TIMEOUT(kinds, same_as_native, 300)
 {
 	check(_metadata, &variant->spec);
 }
