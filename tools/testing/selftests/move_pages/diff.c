@@ -1448,13 +1448,29 @@ static void summarize(const struct run_result *r, const struct run_result *m, in
 }
 
 /* Compares run @m with run @n (the reference); MP_SAME or MP_DIFFERENT with @why. */
+/* Up to the first 6 entries of @a, as " [a b c]", appended to @buf. */
+static void append_ints(char *buf, size_t len, const char *what, const int *a, int nr)
+{
+	size_t at = strlen(buf);
+
+	at += snprintf(buf + at, at < len ? len - at : 0, " %s [", what);
+	for (int i = 0; i < nr && i < 6 && at < len; i++)
+		at += snprintf(buf + at, len - at, i ? " %d" : "%d", a[i]);
+	if (at < len)
+		snprintf(buf + at, len - at, "%s]", nr > 6 ? " ..." : "");
+}
+
 static int compare(const struct mp_spec *spec, int nr, const struct run_result *n,
 		   const struct run_result *m, char *why, size_t len)
 {
 	if (n->ret != m->ret || n->err != m->err) {
 		if (!(spec->may_vary && n->ret >= 0 && m->ret >= 0)) {
-			snprintf(why, len, "return: native %ld (errno %d), module %ld (errno %d)",
+			snprintf(why, len, "return: native %ld (errno %d), module %ld (errno %d);",
 				 n->ret, n->err, m->ret, m->err);
+			append_ints(why, len, "status native", n->status, nr);
+			append_ints(why, len, "module", m->status, nr);
+			append_ints(why, len, "final native", n->final, nr);
+			append_ints(why, len, "module", m->final, nr);
 			return MP_DIFFERENT;
 		}
 	}

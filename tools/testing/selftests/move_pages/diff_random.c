@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 	int blocks, failed_blocks = 0;
 	int same = 0, different = 0, skipped = 0;
 	struct mp_spec spec;
-	char why[256];
+	char why[512];
 
 	if (argc > 1)
 		cases = atoi(argv[1]);

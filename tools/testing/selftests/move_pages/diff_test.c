@@ -26,7 +26,7 @@
 
 static void check(struct __test_metadata *_metadata, const struct mp_spec *spec)
 {
-	char why[256] = "";
+	char why[512] = "";
 	int r = mp_diff(spec, why, sizeof(why));
 
 	if (r == MP_SKIPPED)
@@ -509,15 +509,6 @@ FIXTURE_VARIANT_ADD(kinds, thp_fork_shared) {
 
 FIXTURE_VARIANT_ADD(kinds, thp_fork_shared_move_all_root) {
 	.spec = { DEFAULTS, .flags = MPOL_MF_MOVE_ALL, SLOTS(SI(K_THP_FORKED, 7, 0, 1)) },
-};
-
-/* A THP to a node with no free 2 MiB block: the migration core splits it. */
-FIXTURE_VARIANT_ADD(kinds, thp_to_node_without_free_2m_block) {
-	.spec = {
-		DEFAULTS,
-		.pressure = P_NO_HUGE_BLOCK,
-		SLOTS(SI(K_THP, 0, 0, 1), SI(K_THP, 300, 0, 1)),
-	},
 };
 
 /* hugetlb: the target node's pool exhausted; a hugetlbfs file mapped shared. */

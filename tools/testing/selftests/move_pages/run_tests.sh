@@ -182,16 +182,16 @@ oracle stress ./stress 10
 # mp.seed= and mp.cases= on the kernel command line reproduce a random run;
 # otherwise two fixed seeds (a failure reproduces as it is), one from the
 # clock (printed as "# seed N") for exploration, and a 32-bit caller's run.
-# The counts are sized for the sanitizer kernel (about 0.5 s a case).
+# The counts are sized for the sanitizer kernel (about 0.8 s a case).
 seed=$(sed -n 's/.*mp\.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
 cases=$(sed -n 's/.*mp\.cases=\([0-9]*\).*/\1/p' /proc/cmdline)
 if [ -n "$seed" ]; then
 	oracle diff_random ./diff_random "${cases:-1000}" "$seed"
 else
-	oracle diff_random ./diff_random "${cases:-150}" 1
-	oracle diff_random_seed2 ./diff_random "${cases:-150}" 2
-	oracle diff_random_clock ./diff_random "${cases:-200}"
-	oracle diff_random32 ./diff_random32 "${cases:-100}" 3
+	oracle diff_random ./diff_random "${cases:-80}" 1
+	oracle diff_random_seed2 ./diff_random "${cases:-80}" 2
+	oracle diff_random_clock ./diff_random "${cases:-100}"
+	oracle diff_random32 ./diff_random32 "${cases:-60}" 3
 fi
 [ -z "$moved" ] || echo "# the takeover served system calls during:$moved"
 report takeover_off_during_differential_runs $([ -z "$moved" ]; echo $?)
