@@ -525,8 +525,15 @@ FIXTURE_VARIANT_ADD(kinds, hugetlbfs_shared_target_pool_exhausted) {
 };
 
 /* Special mappings. */
-FIXTURE_VARIANT_ADD(kinds, vvar_page) {
-	.spec = { DEFAULTS, SLOTS(S(K_VVAR, 0, 1), S(K_ANON, 0, 1)) },
+/*
+ * The [vvar] data page is mapped into a process when it first reads the
+ * clock through the vDSO, so whether another process maps it too (-EACCES
+ * without MPOL_MF_MOVE_ALL, -EBUSY with it: it is not on an LRU) depends on
+ * what else runs in the guest. MPOL_MF_MOVE_ALL makes the answer the
+ * page's own.
+ */
+FIXTURE_VARIANT_ADD(kinds, vvar_page_move_all_root) {
+	.spec = { DEFAULTS, .flags = MPOL_MF_MOVE_ALL, SLOTS(S(K_VVAR, 0, 1), S(K_ANON, 0, 1)) },
 };
 
 FIXTURE_VARIANT_ADD(kinds, vvar_vclock_pfnmap) {
