@@ -195,32 +195,6 @@ static char *map_thp(void)
 	return p;
 }
 
-/*
- * The contents of the page with pattern @id: every 8-byte word differs with
- * the id and the offset, so a page swapped with, or copied over, another one
- * is seen, not only a page whose bytes changed.
- */
-static unsigned long long pattern(unsigned int id, long off)
-{
-	unsigned long long x = ((unsigned long long)id << 32 | off) * 0x9e3779b97f4a7c15ULL;
-
-	return x ^ (x >> 29);
-}
-
-static void fill_page(char *page, unsigned int id)
-{
-	for (long off = 0; off < psz; off += 8)
-		*(unsigned long long *)(page + off) = pattern(id, off);
-}
-
-static int page_intact(const char *page, unsigned int id)
-{
-	for (long off = 0; off < psz; off += 64)
-		if (*(const unsigned long long *)(page + off) != pattern(id, off))
-			return 0;
-	return *(const unsigned long long *)(page + psz - 8) == pattern(id, psz - 8);
-}
-
 /* Pattern ids: a range per kind of page, the page's index in it. */
 enum {
 	ID_ANON = 0x1000,
@@ -280,7 +254,7 @@ static char *map_thp_filled(unsigned int id)
 
 	if (p)
 		for (int i = 0; i < MP_THP_PAGES; i++)
-			fill_page(p + i * psz, id + i);
+			mp_fill_page(p + i * psz, id + i, psz);
 	return p;
 }
 
@@ -489,7 +463,7 @@ static int build_hugetlbfs(struct world *w, struct run_result *res)
 		return not_built(res, "hugetlbfs mapping: %s", strerror(errno));
 	}
 	for (int p = 0; p < MP_THP_PAGES; p++)
-		fill_page(w->hugetlbfs + p * psz, ID_HUGETLBFS + p);
+		mp_fill_page(w->hugetlbfs + p * psz, ID_HUGETLBFS + p, psz);
 	return 0;
 }
 
@@ -519,7 +493,7 @@ static int build_file(struct world *w, struct run_result *res)
 	for (int i = 0; i < w->nr; i++) {
 		if (!is_file_kind(w->slots[i].kind))
 			continue;
-		fill_page(buf, ID_FILE + i);
+		mp_fill_page(buf, ID_FILE + i, psz);
 		if (pwrite(w->file_fd, buf, psz, (off_t)i * psz) != psz)
 			goto fail;
 	}
@@ -572,7 +546,7 @@ static int build_kind_regions(struct world *w, struct run_result *res)
 		if (!w->mthp || madvise(w->mthp, MTHP_SZ, MADV_HUGEPAGE))
 			return not_built(res, "mTHP region: %s", strerror(errno));
 		for (int p = 0; p < MTHP_PAGES; p++)
-			fill_page(w->mthp + p * psz, ID_MTHP + p);
+			mp_fill_page(w->mthp + p * psz, ID_MTHP + p, psz);
 	}
 	if (count_kind(w, K_HUGETLBFS) && build_hugetlbfs(w, res))
 		return -1;
@@ -653,7 +627,7 @@ static int build_kind_slot(struct world *w, int i, struct run_result *res)
 		if (!page)
 			return not_built(res, "slot %d: %s", i, strerror(errno));
 		fill = ID_OWN + i;
-		fill_page(page, fill);
+		mp_fill_page(page, fill, psz);
 		break;
 	case K_GUARD:
 	case K_UFFD_MISSING:
@@ -679,7 +653,7 @@ static int build_kind_slot(struct world *w, int i, struct run_result *res)
 		fill = ID_FILE + i;
 		/* Writing the bytes the page holds: dirties it, or makes the copy. */
 		if (k == K_FILE_DIRTY || k == K_FILE_COW)
-			fill_page(page, fill);
+			mp_fill_page(page, fill, psz);
 		else
 			touch_read(page);
 		break;
@@ -887,8 +861,8 @@ static int build_world(struct world *w, struct run_result *res)
 	w->anon_len = (nanon + 2) * psz;
 	w->anon = nanon ? map_anon(w->anon_len, 0) : NULL;
 	if (w->anon) {
-		fill_page(w->anon, ID_NEIGHBOUR);
-		fill_page(w->anon + w->anon_len - psz, ID_NEIGHBOUR + 1);
+		mp_fill_page(w->anon, ID_NEIGHBOUR, psz);
+		mp_fill_page(w->anon + w->anon_len - psz, ID_NEIGHBOUR + 1, psz);
 	}
 	w->forked = nforked ? map_anon(nforked * psz, 0) : NULL;
 	w->ksm = nksm ? map_anon(2 * nksm * psz, 0) : NULL;
@@ -921,7 +895,7 @@ static int build_world(struct world *w, struct run_result *res)
 		if (w->memfd_shared == MAP_FAILED || w->memfd_private == MAP_FAILED)
 			goto oom;
 		for (int p = 0; p < nmemfd; p++)
-			fill_page(w->memfd_shared + p * psz, ID_MEMFD + p);
+			mp_fill_page(w->memfd_shared + p * psz, ID_MEMFD + p, psz);
 	}
 	nshm = file_pages(w, K_SYSV_SHM);
 	w->shm_len = nshm * psz;
@@ -934,14 +908,14 @@ static int build_world(struct world *w, struct run_result *res)
 		if (w->shm == (void *)-1)
 			goto oom;
 		for (int p = 0; p < nshm; p++)
-			fill_page(w->shm + p * psz, ID_SHM + p);
+			mp_fill_page(w->shm + p * psz, ID_SHM + p, psz);
 	}
 	if (w->thp)
 		for (int p = 0; p < MP_THP_PAGES; p++)
-			fill_page(w->thp + p * psz, ID_THP + p);
+			mp_fill_page(w->thp + p * psz, ID_THP + p, psz);
 	if (w->hugetlb)
 		for (int p = 0; p < MP_THP_PAGES; p++)
-			fill_page(w->hugetlb + p * psz, ID_HUGETLB + p);
+			mp_fill_page(w->hugetlb + p * psz, ID_HUGETLB + p, psz);
 
 	for (int i = 0; i < w->nr; i++) {
 		const struct mp_slot *s = &w->slots[i];
@@ -954,7 +928,7 @@ static int build_world(struct world *w, struct run_result *res)
 		case K_MISALIGNED:
 			page = w->anon + ++anon * psz;
 			w->fill[i] = ID_ANON + i;
-			fill_page(page, w->fill[i]);
+			mp_fill_page(page, w->fill[i], psz);
 			if (s->kind == K_MLOCKED && mlock(page, psz))
 				goto oom;
 			addr = (uintptr_t)page + (s->kind == K_MISALIGNED ? 123 : 0);
@@ -1017,15 +991,15 @@ static int build_world(struct world *w, struct run_result *res)
 		case K_FORK_SHARED:
 			page = w->forked + forked++ * psz;
 			w->fill[i] = ID_FORKED + i;
-			fill_page(page, w->fill[i]);
+			mp_fill_page(page, w->fill[i], psz);
 			addr = (uintptr_t)page;
 			break;
 		case K_KSM:
 			page = w->ksm + 2 * ksm++ * psz;
 			/* Every KSM page identical, so that they merge. */
 			w->fill[i] = ID_KSM;
-			fill_page(page, ID_KSM);
-			fill_page(page + psz, ID_KSM);
+			mp_fill_page(page, ID_KSM, psz);
+			mp_fill_page(page + psz, ID_KSM, psz);
 			addr = (uintptr_t)page;
 			break;
 		default:
@@ -1175,7 +1149,7 @@ static void post_check(struct world *w, struct run_result *res)
 			res->lost_wp++;
 	}
 	for (int i = 0; i < w->nr; i++) {
-		if (w->page[i] && w->fill[i] && !page_intact(w->page[i], w->fill[i]))
+		if (w->page[i] && w->fill[i] && !mp_page_intact(w->page[i], w->fill[i], psz))
 			res->corrupt++;
 		/* Moved whole, or split (to a node without a free 2 MiB block). */
 		if (w->page[i] && (page_flags(w->page[i]) & BIT_ULL(KPF_THP)))
@@ -1189,7 +1163,7 @@ static void post_check(struct world *w, struct run_result *res)
 		/* Counted with the corrupted pages: moved or changed, it is wrong. */
 		for (int k = 0; k < 2; k++)
 			res->corrupt += where[k] != w->nb_node[k] ||
-					!page_intact(nb[k], ID_NEIGHBOUR + k);
+					!mp_page_intact(nb[k], ID_NEIGHBOUR + k, psz);
 	}
 }
 
@@ -1279,22 +1253,6 @@ static void make_call(const struct mp_spec *s, enum path path, pid_t pid,
 		close(fd);
 }
 
-static void wait_byte(int fd)
-{
-	char c;
-
-	while (read(fd, &c, 1) < 0 && errno == EINTR)
-		;
-}
-
-static void send_byte(int fd)
-{
-	char c = 1;
-
-	while (write(fd, &c, 1) < 0 && errno == EINTR)
-		;
-}
-
 /* Whether the status of this process says it may allocate on node 0 only. */
 static int mems_allowed_node0(void)
 {
@@ -1372,17 +1330,17 @@ static void caller_main(const struct mp_spec *s, enum path path, struct world *w
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (owner_prepare(s, w, res) || drop_to(s->owner_uid)) {
 			res->setup_failed = 1;
-			send_byte(ready[1]);
+			mp_send_byte(ready[1]);
 			_exit(3);
 		}
-		send_byte(ready[1]);
-		wait_byte(done[0]);
+		mp_send_byte(ready[1]);
+		mp_wait_byte(done[0]);
 		post_check(w, res);
 		if (w->sharer > 0)
 			kill(w->sharer, SIGKILL);
 		_exit(0);
 	}
-	wait_byte(ready[0]);
+	mp_wait_byte(ready[0]);
 	if (res->setup_failed)
 		_exit(3);
 	/* The caller builds its arrays from the owner's addresses. */
@@ -1390,7 +1348,7 @@ static void caller_main(const struct mp_spec *s, enum path path, struct world *w
 	if (drop_to(s->caller_uid))
 		_exit(3);
 	make_call(s, path, owner, w, res);
-	send_byte(done[1]);
+	mp_send_byte(done[1]);
 	/* The owner checks its pages after the call: it must get to the end. */
 	if (waitpid(owner, &ost, 0) != owner || !WIFEXITED(ost) || WEXITSTATUS(ost)) {
 		res->setup_failed = 1;

@@ -166,4 +166,48 @@ static inline void log_mark(const char *msg)
 	}
 }
 
+/*
+ * The contents of the page with pattern @id: every 8-byte word differs with
+ * the id and the offset, so a page swapped with, or copied over, another one
+ * is seen, not only a page whose bytes changed.
+ */
+static inline unsigned long long mp_pattern(unsigned int id, long off)
+{
+	unsigned long long x = ((unsigned long long)id << 32 | off) * 0x9e3779b97f4a7c15ULL;
+
+	return x ^ (x >> 29);
+}
+
+static inline void mp_fill_page(char *page, unsigned int id, long psz)
+{
+	for (long off = 0; off < psz; off += 8)
+		*(unsigned long long *)(page + off) = mp_pattern(id, off);
+}
+
+/* Whether the page still holds pattern @id (every 64th byte word and the last). */
+static inline int mp_page_intact(const char *page, unsigned int id, long psz)
+{
+	for (long off = 0; off < psz; off += 64)
+		if (*(const unsigned long long *)(page + off) != mp_pattern(id, off))
+			return 0;
+	return *(const unsigned long long *)(page + psz - 8) == mp_pattern(id, psz - 8);
+}
+
+/* One byte through a pipe, to hand a step over between processes. */
+static inline void mp_wait_byte(int fd)
+{
+	char c;
+
+	while (read(fd, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+static inline void mp_send_byte(int fd)
+{
+	char c = 1;
+
+	while (write(fd, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
 #endif /* MP_UTIL_H */

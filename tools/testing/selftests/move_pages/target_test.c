@@ -76,32 +76,6 @@ static __printf(2, 3) void say(char *msg, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * The contents of the page with pattern @id: every 8-byte word differs with
- * the id and the offset, so a page swapped with or copied over another one
- * is seen, not only a page whose bytes changed.
- */
-static unsigned long long pattern(unsigned int id, long off)
-{
-	unsigned long long x = ((unsigned long long)id << 32 | off) * 0x9e3779b97f4a7c15ULL;
-
-	return x ^ (x >> 29);
-}
-
-static void fill_page(char *page, unsigned int id)
-{
-	for (long off = 0; off < psz; off += 8)
-		*(unsigned long long *)(page + off) = pattern(id, off);
-}
-
-static int page_intact(const char *page, unsigned int id)
-{
-	for (long off = 0; off < psz; off += 64)
-		if (*(const unsigned long long *)(page + off) != pattern(id, off))
-			return 0;
-	return *(const unsigned long long *)(page + psz - 8) == pattern(id, psz - 8);
-}
-
 /* One call: the native system call when @fd < 0, else the module's ioctl on @fd. */
 static void do_call(int fd, int pid, int n, void **pages, const int *nodes, int flags,
 		    struct outcome *o)
@@ -154,7 +128,7 @@ static void post_check(char *region, int n, unsigned int id0, struct outcome *o)
 		say(o->msg, "final query: %s", strerror(errno));
 	o->nfinal = n;
 	for (int i = 0; i < n; i++)
-		o->corrupt += !page_intact(region + (long)i * psz, id0 + i);
+		o->corrupt += !mp_page_intact(region + (long)i * psz, id0 + i, psz);
 }
 
 /* Every one of @n pages from @p to @node, natively and as root (shared ones too). */
@@ -176,22 +150,6 @@ static int place(char *p, int n, int node)
 	free(nodes);
 	free(status);
 	return ret ? -1 : 0;
-}
-
-static void wait_byte(int fd)
-{
-	char c;
-
-	while (read(fd, &c, 1) < 0 && errno == EINTR)
-		;
-}
-
-static void send_byte(int fd)
-{
-	char c = 1;
-
-	while (write(fd, &c, 1) < 0 && errno == EINTR)
-		;
 }
 
 static void pin_cpu(int cpu)
@@ -393,7 +351,7 @@ struct owner_ctx {
 /* After the call: where the owner's pages are, whether intact; then the end of the sharer. */
 static void owner_finish(struct owner_ctx *c)
 {
-	wait_byte(c->done);
+	mp_wait_byte(c->done);
 	post_check(c->region, NSLOTS, ID_OWNER, &c->r->o);
 	close(c->keep);
 	waitpid(c->sharer, NULL, 0);
@@ -405,7 +363,7 @@ static void *owner_thread(void *arg)
 	struct owner_ctx *c = arg;
 
 	c->r->tid = gettid();
-	send_byte(c->ready);
+	mp_send_byte(c->ready);
 	owner_finish(c);
 	_exit(0);
 }
@@ -424,7 +382,7 @@ static void owner_main(const struct scenario *sc, struct owner_ctx *c)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	madvise(c->region, NSLOTS * psz, MADV_NOHUGEPAGE);
 	for (int i = 0; i < NSLOTS; i++)
-		fill_page(c->region + (long)i * psz, ID_OWNER + i);
+		mp_fill_page(c->region + (long)i * psz, ID_OWNER + i, psz);
 	if (place(c->region, NSLOTS, 0)) {
 		say(c->r->msg, "owner: pages not placed on node 0");
 		_exit(1);
@@ -438,7 +396,7 @@ static void owner_main(const struct scenario *sc, struct owner_ctx *c)
 		close(keep[1]);
 		close(c->ready);
 		close(c->done);
-		wait_byte(keep[0]);
+		mp_wait_byte(keep[0]);
 		_exit(0);
 	}
 	close(keep[0]);
@@ -464,7 +422,7 @@ static void owner_main(const struct scenario *sc, struct owner_ctx *c)
 		pthread_exit(NULL);
 	}
 #endif
-	send_byte(c->ready);
+	mp_send_byte(c->ready);
 	owner_finish(c);
 	_exit(0);
 }
@@ -529,7 +487,7 @@ static void run_scenario(const struct scenario *sc, int door, struct run *r)
 		close(done[0]);
 		ready[1] = -1;
 		done[0] = -1;
-		wait_byte(ready[0]);
+		mp_wait_byte(ready[0]);
 		target = sc->target == T_LIVE_THREAD ? r->tid : owner;
 		if (!r->msg[0] && (sc->target == T_LEADER_EXITED || sc->target == T_LIVE_THREAD) &&
 		    (!r->tid || wait_state(owner, 0, 'Z') || wait_state(owner, r->tid, 'S')))
@@ -855,13 +813,13 @@ static void race_owner(char *region, int threaded, int ready, int go, char *msg)
 	pin_cpu(1);
 	madvise(region, RACE_NR * psz, MADV_NOHUGEPAGE);
 	for (int i = 0; i < RACE_NR; i++)
-		fill_page(region + (long)i * psz, ID_OWNER + i);
+		mp_fill_page(region + (long)i * psz, ID_OWNER + i, psz);
 	if (place(region, RACE_NR, 0))
 		say(msg, "owner: pages not placed on node 0");
 	if (threaded && start_blocked_thread())
 		say(msg, "owner: no second thread");
-	send_byte(ready);
-	wait_byte(go);
+	mp_send_byte(ready);
+	mp_wait_byte(go);
 	_exit(0);
 }
 
@@ -896,7 +854,7 @@ static int race_round(int fd, int query, int threaded, char *shared_msg,
 	}
 	close(ready[1]);
 	close(go[0]);
-	wait_byte(ready[0]);
+	mp_wait_byte(ready[0]);
 	snprintf(path, sizeof(path), "/proc/%d/status", owner);
 	if (shared_msg[0] || (threaded && read_field(path, "Threads:") != 2)) {
 		say(why, "owner not as intended: %s (threads %ld)", shared_msg,
@@ -1102,7 +1060,7 @@ static void ksm_child(int door, struct ksm_run *r)
 		_exit(1);
 	madvise(region, KSM_PAGES * psz, MADV_NOHUGEPAGE);
 	for (int i = 0; i < KSM_PAGES; i++) {
-		fill_page(region + (long)i * psz, ksm_id(i));
+		mp_fill_page(region + (long)i * psz, ksm_id(i), psz);
 		all[i] = region + (long)i * psz;
 	}
 	if (place(region, KSM_PAGES, 0)) {
@@ -1147,7 +1105,7 @@ static void ksm_child(int door, struct ksm_run *r)
 		say(r->msg, "final query: %s", strerror(errno));
 	r->o.nfinal = KSM_PAGES;
 	for (int i = 0; i < KSM_PAGES; i++)
-		r->o.corrupt += !page_intact(region + (long)i * psz, ksm_id(i));
+		r->o.corrupt += !mp_page_intact(region + (long)i * psz, ksm_id(i), psz);
 	_exit(0);
 }
 
@@ -1277,7 +1235,7 @@ static void big_child(int door, struct big_run *b)
 	}
 	madvise(p, len, MADV_NOHUGEPAGE);
 	for (long i = 0; i < BIG_NR; i++) {
-		fill_page(p + i * psz, i);
+		mp_fill_page(p + i * psz, i, psz);
 		pages[i] = p + i * psz;
 		nodes[i] = 1;
 	}
@@ -1306,7 +1264,7 @@ static void big_child(int door, struct big_run *b)
 	if (native_move_pages(0, BIG_NR, pages, NULL, b->final, 0))
 		say(b->msg, "final query: %s", strerror(errno));
 	for (long i = 0; i < BIG_NR; i++)
-		b->corrupt += !page_intact(p + i * psz, i);
+		b->corrupt += !mp_page_intact(p + i * psz, i, psz);
 	_exit(0);
 }
 
