@@ -8,6 +8,11 @@
 #   make test       every test: host checks, KUnit and selftests in the VM
 #   make bench      native move_pages(2) vs the module in one VM boot (non-debug kernel):
 #                   table, build/bench/results.{json,csv,png}
+#   make fuzz [DURATION=SECONDS] [SEED=N]
+#                   a coverage-guided differential fuzzing campaign in the VM (default 300 s):
+#                   build/fuzz/{corpus,reproducers}.cases, coverage.txt
+#   make mutants    mutation testing: the catalogue of planted bugs (tools/mutants/catalogue)
+#                   against the differential programs, killed/survived per mutant
 #   make rust-analyzer  rust-project.json for editors (kernel crates + this module)
 #
 # KDIR=/path/to/built/kernel builds the module against another kernel tree.
@@ -15,7 +20,7 @@
 
 BUILD := tools/build.sh
 
-.PHONY: all setup module tools guest run test bench rust-analyzer clean
+.PHONY: all setup module tools guest run test bench fuzz mutants rust-analyzer clean
 
 all: module tools
 
@@ -40,6 +45,12 @@ test: setup
 
 bench: setup
 	@tools/bench/bench.sh
+
+fuzz: setup
+	@DURATION=$(DURATION) SEED=$(SEED) tools/fuzz/fuzz.sh
+
+mutants: setup
+	@MUTANTS="$(MUTANTS)" tools/mutants/mutants.sh
 
 rust-analyzer: setup
 	@$(BUILD) rust-analyzer

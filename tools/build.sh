@@ -72,9 +72,11 @@ cmd_guest() {
 	local st=$top/tools/testing/selftests/move_pages
 	gcc "${cflags[@]}" -Wno-override-init -o "$g/diff_test" "$st/diff_test.c" "$st/diff.c"
 	gcc "${cflags[@]}" -m32 -Wno-override-init -o "$g/diff_test32" "$st/diff_test.c" "$st/diff.c"
-	gcc "${cflags[@]}" -o "$g/diff_random" "$st/diff_random.c" "$st/diff.c"
+	gcc "${cflags[@]}" -o "$g/diff_fuzz" "$st/diff_fuzz.c" "$st/diff.c"
 	gcc "${cflags[@]}" -o "$g/mp_hammer" "$st/mp_hammer.c"
-	gcc "${cflags[@]}" -m32 -o "$g/diff_random32" "$st/diff_random.c" "$st/diff.c"
+	gcc "${cflags[@]}" -m32 -o "$g/diff_fuzz32" "$st/diff_fuzz.c" "$st/diff.c"
+	mkdir -p "$g/corpus"
+	cp "$st"/corpus/*.cases "$g/corpus/"
 	gcc "${cflags[@]}" -o "$g/fuzz" "$st/fuzz.c"
 	gcc "${cflags[@]}" -m32 -o "$g/fuzz32" "$st/fuzz.c"
 	gcc "${cflags[@]}" -o "$g/ext_test" "$st/ext_test.c"
@@ -121,6 +123,10 @@ cmd_guest() {
 	cp "$top/tools/vm/init" "$root/init"
 	chmod +x "$root/init"
 	cp -a "$g"/. "$root/guest/"
+	# More for the guest (make mutants: the mutant modules and their runner).
+	if [ -n "${MP_GUEST_EXTRA:-}" ]; then
+		cp -a "$MP_GUEST_EXTRA"/. "$root/guest/"
+	fi
 	local lib
 	for lib in $(ldd /usr/bin/migratepages | grep -oE '/[^ ]+'); do
 		mkdir -p "$root$(dirname "$lib")"

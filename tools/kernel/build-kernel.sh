@@ -44,6 +44,14 @@ out="$cache/build/$flavour-$key"
 export PATH="$HOME/.cargo/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 
+# One build of a tree at a time: a second caller waits for the first.
+mkdir -p "$cache/build"
+exec 9>"$out.lock"
+if ! flock -n 9; then
+	say "waiting for another build of $out"
+	flock 9
+fi
+
 if [ ! -f "$out/.built" ]; then
 	mkdir -p "$out"
 	if [ ! -f "$out/.config" ] || [ ! -f "$out/.configured" ]; then

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -31,10 +32,13 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/swap.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/io_uring.h>
 #include <linux/userfaultfd.h>
 
 #include "kselftest.h"
@@ -67,8 +71,6 @@
 #define MPOL_BIND	2
 #endif
 
-typedef unsigned long long u64;
-
 #ifndef BIT_ULL
 #define BIT_ULL(nr)	(1ULL << (nr))
 #endif
@@ -95,10 +97,11 @@ typedef unsigned long long u64;
 #define NODE1_HUGE	"/sys/devices/system/node/node1/hugepages/hugepages-2048kB/"
 
 #define SENTINEL	(INT_MIN + 7)
+#define MP_GUARD	4	/* ints checked on each side of the status array */
 #define HUGE_SZ		(2UL << 20)
 #define MTHP_SZ		(64UL << 10)
 #define MTHP_PAGES	16
-#define FRAG_SZ		(8UL << 20)
+#define FRAG_SZ		(32UL << 20)
 #define CPUSET_DIR	"/sys/fs/cgroup/mp_node0"
 #define UNMAPPED_BASE	0x100000UL
 
@@ -118,6 +121,7 @@ struct run_result {
 	 */
 	int large_after;
 	int status[MP_MAX_SLOTS];
+	int guard[2 * MP_GUARD];	/* the ints around the status array afterwards */
 	int final[MP_MAX_SLOTS];	/* node of each address afterwards */
 	uintptr_t addrs[MP_MAX_SLOTS];
 	char msg[160];
@@ -147,6 +151,7 @@ struct world {
 	char *hugetlbfs;	/* a hugetlbfs file's 2 MiB page, MAP_SHARED */
 	char *own[MP_MAX_SLOTS];	/* the page slot i has to itself, or NULL */
 	int memfd, shmid, uffd, file_fd;
+	int pin_pipe[2], ring;	/* hold the K_PINNED_* pages */
 	size_t anon_len, memfd_len, shm_len;
 	pid_t sharer;
 	int nr;
@@ -622,6 +627,8 @@ static int build_kind_slot(struct world *w, int i, struct run_result *res)
 	case K_PROT_NONE:
 	case K_UFFD_WP:
 	case K_SWAPPED:
+	case K_PINNED_PIPE:
+	case K_PINNED_URING:
 		page = map_anon(psz, 0);
 		w->own[i] = page;
 		if (!page)
@@ -658,9 +665,19 @@ static int build_kind_slot(struct world *w, int i, struct run_result *res)
 			touch_read(page);
 		break;
 	case K_TEXT:
-		/* Placed like any page, not checked (fill 0): it is the code running. */
+		/*
+		 * Placed like any page, not checked (fill 0): it is the code
+		 * running. A forked world does not inherit the parent's text
+		 * page table entries: read the page so that it is mapped here.
+		 */
 		addr = (uintptr_t)&mp_diff;
 		page = (char *)(addr & ~(uintptr_t)(psz - 1));
+		touch_read(page);
+		break;
+	case K_IN_PAGES:
+	case K_IN_NODES:
+	case K_IN_STATUS:
+		/* The arrays are made for the call: build_args() sets the address. */
 		break;
 	default:
 		return not_built(res, "slot %d: unknown kind %d", i, k);
@@ -675,8 +692,58 @@ static int build_kind_slot(struct world *w, int i, struct run_result *res)
  * After placement: what would be undone by moving the pages into place (a
  * THP partly unmapped is split when migrated) or would stop it (swapped out).
  */
+/*
+ * The K_PINNED_PIPE pages, placed, go into one pipe: each pipe buffer holds
+ * a reference to its page until the owner exits.
+ */
+static int pin_by_pipe(struct world *w, struct run_result *res)
+{
+	int n = count_kind(w, K_PINNED_PIPE);
+
+	if (pipe(w->pin_pipe))
+		return not_built(res, "pipe: %s", strerror(errno));
+	if (n > 16 && fcntl(w->pin_pipe[1], F_SETPIPE_SZ, n * psz) < 0)
+		return not_built(res, "pipe of %d pages: %s", n, strerror(errno));
+	for (int i = 0; i < w->nr; i++) {
+		struct iovec iov = { .iov_base = w->own[i], .iov_len = psz };
+
+		if (w->slots[i].kind == K_PINNED_PIPE &&
+		    vmsplice(w->pin_pipe[1], &iov, 1, 0) != psz)
+			return not_built(res, "slot %d: vmsplice: %s", i, strerror(errno));
+	}
+	return 0;
+}
+
+/* The K_PINNED_URING pages, placed, become the fixed buffers of one ring. */
+static int pin_by_uring(struct world *w, struct run_result *res)
+{
+	static struct iovec iov[MP_MAX_SLOTS];
+	struct io_uring_params p = { 0 };
+	int n = 0;
+
+	w->ring = syscall(__NR_io_uring_setup, 4, &p);
+	if (w->ring < 0)
+		return not_built(res, "io_uring_setup: %s", strerror(errno));
+	for (int i = 0; i < w->nr; i++)
+		if (w->slots[i].kind == K_PINNED_URING)
+			iov[n++] = (struct iovec){ .iov_base = w->own[i], .iov_len = psz };
+	if (syscall(__NR_io_uring_register, w->ring, IORING_REGISTER_BUFFERS, iov, n)) {
+		int err = errno;
+
+		close(w->ring);
+		w->ring = -1;
+		return not_built(res, "io_uring fixed buffers: %s", strerror(err));
+	}
+	return 0;
+}
+
 static int finish_world(struct world *w, struct run_result *res)
 {
+	w->ring = -1;
+	if (count_kind(w, K_PINNED_PIPE) && pin_by_pipe(w, res))
+		return -1;
+	if (count_kind(w, K_PINNED_URING) && pin_by_uring(w, res))
+		return -1;
 	if (w->thp_part && munmap(w->thp_part + HUGE_SZ / 2, HUGE_SZ / 2))
 		return not_built(res, "munmap of half a THP: %s", strerror(errno));
 	if (w->thp_mprot && mprotect(w->thp_mprot + HUGE_SZ / 4, HUGE_SZ / 2, PROT_READ))
@@ -786,6 +853,16 @@ static const char *kind_missing(struct world *w, int i)
 		return present && (e & PM_FILE) && perms[2] == 'x' ? NULL : "a present text page";
 	case K_SWAPPED:
 		return e & PM_SWAP ? NULL : "a swapped-out page";
+	case K_PINNED_PIPE: {
+		int queued = 0;
+
+		/* Nothing has read the pipe: it holds every page it was given. */
+		return present && !ioctl(w->pin_pipe[0], FIONREAD, &queued) &&
+		       queued == count_kind(w, K_PINNED_PIPE) * psz ?
+		       NULL : "a present page held by a pipe";
+	}
+	case K_PINNED_URING:
+		return present && w->ring >= 0 ? NULL : "a present io_uring fixed buffer";
 	}
 	return NULL;
 }
@@ -1167,54 +1244,325 @@ static void post_check(struct world *w, struct run_result *res)
 	}
 }
 
-/* The argument arrays of the call, with the spec's faults. */
+/* The argument arrays of the call, with the spec's faults and places. */
 struct args {
 	void **pages;
 	int *nodes;
 	int *status;
 	int status_len;	/* entries of status readable afterwards */
+	int *guard;	/* MP_GUARD ints before status and MP_GUARD after, or NULL */
 };
 
 /* Place an array so that element @at is the first of an unmapped page. */
-static void *array_faulting_at(size_t elem, int at, int nr)
+static void *array_faulting_at(size_t elem, int at)
 {
 	size_t before = (size_t)at * elem;
 	size_t len = ((before + psz - 1) / psz + 1) * psz;
 	char *p = map_anon(len + psz, 0);
 
-	if (!p)
+	if (!p || mbind_node(p, len + psz, MPOL_PREFERRED, 0))
 		return NULL;
 	munmap(p + len, psz);
-	(void)nr;
 	return p + len - before;
+}
+
+/*
+ * The caller's userfaultfd for the A_UFFD arrays, made while the caller is
+ * still root (a user's userfaultfd would not handle the kernel's faults),
+ * and what its handler thread serves: each range's contents come from a
+ * shadow copy, page by page, as the call faults them in.
+ */
+static struct caller_uffd {
+	int fd;
+	int act;
+	struct world *w;
+	int slot;		/* the slot the first fault acts on, or -1 */
+	int acted;
+	struct {
+		char *base, *shadow;
+		size_t len;
+	} range[NR_ARRAYS];
+} cu = { .fd = -1 };
+
+/* Pages of the program or the kernel's, which the handler must leave alone. */
+static int is_special_kind(int k)
+{
+	return k == K_TEXT || k == K_VVAR || k == K_VVAR_VCLOCK || k == K_VDSO ||
+	       k >= K_IN_PAGES;
+}
+
+/* What the handler does to the page of slot cu.slot, once (see enum mp_uffd_act). */
+static void uffd_act_on_slot(void)
+{
+	struct world *w = cu.w;
+	char *page = (char *)(w->addr[cu.slot] & ~(uintptr_t)(psz - 1));
+
+	switch (cu.act) {
+	case U_UNMAP_SLOT:
+		munmap(page, psz);
+		break;
+	case U_PROTECT_SLOT:
+		mprotect(page, psz, PROT_NONE);
+		break;
+	case U_DONTNEED_SLOT:
+		madvise(page, psz, MADV_DONTNEED);
+		break;
+	}
+	/* Its contents are no longer there to check (every slot on that page). */
+	for (int i = 0; i < w->nr; i++)
+		if (w->page[i] == page) {
+			w->fill[i] = 0;
+			w->page[i] = cu.act == U_PROTECT_SLOT ? NULL : w->page[i];
+		}
+}
+
+static void *uffd_handler(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct uffd_msg msg;
+		struct uffdio_copy copy = { .len = psz };
+		uintptr_t at;
+
+		if (read(cu.fd, &msg, sizeof(msg)) != sizeof(msg)) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return NULL;
+		}
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		at = msg.arg.pagefault.address & ~(uintptr_t)(psz - 1);
+		if (cu.act == U_LATE)
+			usleep(20000);
+		if (cu.act >= U_UNMAP_SLOT && cu.slot >= 0 && !cu.acted) {
+			cu.acted = 1;
+			uffd_act_on_slot();
+		}
+		for (int r = 0; r < NR_ARRAYS; r++) {
+			if (!cu.range[r].base || at < (uintptr_t)cu.range[r].base ||
+			    at >= (uintptr_t)cu.range[r].base + cu.range[r].len)
+				continue;
+			copy.dst = at;
+			copy.src = (uintptr_t)cu.range[r].shadow +
+				   (at - (uintptr_t)cu.range[r].base);
+			ioctl(cu.fd, UFFDIO_COPY, &copy);
+		}
+	}
+}
+
+/*
+ * KCOV of the module run's call (mp_diff_cover()): opened by the caller
+ * while it is root, enabled around the call only. The 64-bit encodings of
+ * the ioctls, whose argument is the kernel's unsigned long, serve 32-bit
+ * callers too.
+ */
+#define MP_KCOV_INIT_TRACE	_IOR('c', 1, u64)
+#define MP_KCOV_ENABLE		_IO('c', 100)
+#define MP_KCOV_DISABLE		_IO('c', 101)
+#define MP_KCOV_TRACE_PC	0
+#define MP_KCOV_WORDS		262144
+
+static u64 *cover_out;	/* shared with the fuzzer: count, then PCs */
+static size_t cover_max;
+static int kcov_fd = -1;
+static u64 *kcov_area;
+
+void mp_diff_cover(u64 *buf, size_t max)
+{
+	cover_out = buf;
+	cover_max = max;
+}
+
+static int caller_kcov_open(enum path path, struct run_result *res)
+{
+	if (path != MODULE || !cover_out)
+		return 0;
+	cover_out[0] = 0;
+	kcov_fd = open("/sys/kernel/debug/kcov", O_RDWR);
+	if (kcov_fd < 0 || ioctl(kcov_fd, MP_KCOV_INIT_TRACE, (unsigned long)MP_KCOV_WORDS))
+		return not_built(res, "kcov: %s", strerror(errno));
+	kcov_area = mmap(NULL, MP_KCOV_WORDS * sizeof(u64), PROT_READ | PROT_WRITE,
+			 MAP_SHARED, kcov_fd, 0);
+	if (kcov_area == MAP_FAILED) {
+		kcov_area = NULL;
+		return not_built(res, "kcov mmap: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static void kcov_start(void)
+{
+	if (kcov_area && !ioctl(kcov_fd, MP_KCOV_ENABLE, MP_KCOV_TRACE_PC))
+		__atomic_store_n(&kcov_area[0], 0, __ATOMIC_RELAXED);
+}
+
+static void kcov_stop(void)
+{
+	u64 n;
+
+	if (!kcov_area)
+		return;
+	n = __atomic_load_n(&kcov_area[0], __ATOMIC_RELAXED);
+	ioctl(kcov_fd, MP_KCOV_DISABLE, 0);
+	if (n > MP_KCOV_WORDS - 1)
+		n = MP_KCOV_WORDS - 1;
+	if (n > cover_max)
+		n = cover_max;
+	memcpy(cover_out + 1, kcov_area + 1, n * sizeof(u64));
+	cover_out[0] = n;
+}
+
+/* Called by the caller before it drops its privileges. */
+static int caller_uffd_open(const struct mp_spec *s, struct run_result *res)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+
+	if (s->place[ARR_PAGES] != A_UFFD && s->place[ARR_NODES] != A_UFFD &&
+	    s->place[ARR_STATUS] != A_UFFD)
+		return 0;
+	cu.fd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (cu.fd < 0 || ioctl(cu.fd, UFFDIO_API, &api))
+		return not_built(res, "caller's userfaultfd: %s", strerror(errno));
+	return 0;
+}
+
+struct region {
+	char *base;
+	size_t len;
+};
+
+/*
+ * Memory for argument array @which of @nr elements of @elem bytes, placed
+ * as the spec says, with MP_GUARD ints on each side. Returns the array, and
+ * in @fill where its initial contents are to be written.
+ */
+static void *array_placed(const struct mp_spec *s, int which, size_t elem, int nr,
+			  char **fill, struct region *reg)
+{
+	size_t before = (size_t)s->straddle[which] * elem % psz;
+	size_t bytes = (size_t)nr * elem + 2 * MP_GUARD * sizeof(int);
+	size_t len = ((psz + bytes + psz - 1) / psz) * psz;
+	char *p = map_anon(len, 0), *arr;
+	int place = s->place[which];
+
+	/*
+	 * On node 0, whatever CPU the caller runs on: a slot may name a page of
+	 * the arrays, which must start where it starts in the other run.
+	 */
+	if (!p || mbind_node(p, len, MPOL_PREFERRED, 0))
+		return NULL;
+	reg->base = p;
+	reg->len = len;
+	/*
+	 * The array starts @before bytes before the end of the first page (at
+	 * the start of the second if 0): the guard before it is always mapped.
+	 */
+	arr = p + psz - before;
+	*fill = arr;
+	switch (place) {
+	case A_UNTOUCHED:
+		*fill = NULL;
+		break;
+	case A_ZERO:
+		*fill = NULL;
+		for (size_t o = 0; o < len; o += psz)
+			touch_read(p + o);
+		break;
+	case A_UFFD: {
+		char *shadow = map_anon(len, 0);
+
+		if (!shadow || cu.fd < 0 ||
+		    uffd_register(cu.fd, p, len, UFFDIO_REGISTER_MODE_MISSING))
+			return NULL;
+		cu.range[which].base = p;
+		cu.range[which].shadow = shadow;
+		cu.range[which].len = len;
+		*fill = shadow + (arr - p);
+		break;
+	}
+	}
+	return arr;
 }
 
 static int build_args(const struct mp_spec *s, struct world *w, struct args *a)
 {
 	size_t ptr = sizeof(void *);
 	int nr = w->nr;
+	char *fill[NR_ARRAYS];
+	struct region reg[NR_ARRAYS] = { 0 };
+	void **pages;
+	int *nodes, *status;
 
-	a->pages = s->fault == F_PAGES_PARTIAL ? array_faulting_at(ptr, s->fault_at, nr)
-					       : map_anon(nr * ptr + psz, 0);
-	a->nodes = s->fault == F_NODES_PARTIAL ? array_faulting_at(4, s->fault_at, nr)
-					       : map_anon(nr * 4 + psz, 0);
-	a->status = s->fault == F_STATUS_PARTIAL ? array_faulting_at(4, s->fault_at, nr)
-						 : map_anon(nr * 4 + psz, 0);
+	memset(a, 0, sizeof(*a));
+	memset(fill, 0, sizeof(fill));
+	if (s->fault == F_PAGES_PARTIAL)
+		a->pages = array_faulting_at(ptr, s->fault_at);
+	else
+		a->pages = array_placed(s, ARR_PAGES, ptr, nr, &fill[ARR_PAGES], &reg[ARR_PAGES]);
+	if (s->fault == F_NODES_PARTIAL)
+		a->nodes = array_faulting_at(4, s->fault_at);
+	else
+		a->nodes = array_placed(s, ARR_NODES, 4, nr, &fill[ARR_NODES], &reg[ARR_NODES]);
+	if (s->fault == F_STATUS_PARTIAL)
+		a->status = array_faulting_at(4, s->fault_at);
+	else
+		a->status = array_placed(s, ARR_STATUS, 4, nr, &fill[ARR_STATUS],
+					 &reg[ARR_STATUS]);
+	/* The arrays cut short by a fault are written in place. */
+	if (s->fault == F_PAGES_PARTIAL)
+		fill[ARR_PAGES] = (char *)a->pages;
+	if (s->fault == F_NODES_PARTIAL)
+		fill[ARR_NODES] = (char *)a->nodes;
+	if (s->fault == F_STATUS_PARTIAL)
+		fill[ARR_STATUS] = (char *)a->status;
 	if (!a->pages || !a->nodes || !a->status)
 		return -1;
 	a->status_len = s->fault == F_STATUS_PARTIAL ? s->fault_at : nr;
+	if (s->fault != F_STATUS_PARTIAL)
+		a->guard = a->status - MP_GUARD;
+	/* Slots inside the arrays: their addresses are known now. */
 	for (int i = 0; i < nr; i++) {
-		if (s->fault != F_PAGES_PARTIAL || i < s->fault_at)
-			a->pages[i] = (void *)w->addr[i];
-		if (s->fault != F_NODES_PARTIAL || i < s->fault_at)
-			a->nodes[i] = w->slots[i].node;
-		if (i < a->status_len)
-			a->status[i] = SENTINEL;
+		int k = w->slots[i].kind, e = nr ? w->slots[i].idx % nr : 0;
+
+		if (k == K_IN_PAGES)
+			w->addr[i] = (uintptr_t)&a->pages[e];
+		else if (k == K_IN_NODES)
+			w->addr[i] = (uintptr_t)&a->nodes[e];
+		else if (k == K_IN_STATUS)
+			w->addr[i] = (uintptr_t)&a->status[e];
 	}
-	if (s->fault == F_STATUS_RO)
-		mprotect(a->status, nr * 4 + psz, PROT_READ);
+	pages = (void **)fill[ARR_PAGES];
+	nodes = (int *)fill[ARR_NODES];
+	status = (int *)fill[ARR_STATUS];
+	for (int i = 0; i < nr; i++) {
+		if (pages && (s->fault != F_PAGES_PARTIAL || i < s->fault_at))
+			pages[i] = (void *)w->addr[i];
+		if (nodes && (s->fault != F_NODES_PARTIAL || i < s->fault_at))
+			nodes[i] = w->slots[i].node;
+		if (status && i < a->status_len)
+			status[i] = SENTINEL;
+	}
+	for (int g = 0; status && a->guard && g < MP_GUARD; g++) {
+		status[g - MP_GUARD] = SENTINEL - 1;
+		status[nr + g] = SENTINEL - 1;
+	}
+	for (int r = 0; r < NR_ARRAYS; r++)
+		if (reg[r].base && (s->place[r] == A_RDONLY ||
+				    (r == ARR_STATUS && s->fault == F_STATUS_RO)))
+			mprotect(reg[r].base, reg[r].len, PROT_READ);
 	if (s->fault == F_PAGES_NULL)
 		a->pages = NULL;
+	if (cu.fd >= 0) {
+		pthread_t t;
+
+		cu.act = s->uffd_act;
+		cu.w = w;
+		cu.slot = s->target != T_OTHER && s->uffd_slot >= 0 && s->uffd_slot < nr &&
+			  w->page[s->uffd_slot] && !is_special_kind(w->slots[s->uffd_slot].kind) ?
+			  s->uffd_slot : -1;
+		if (pthread_create(&t, NULL, uffd_handler, NULL))
+			return -1;
+	}
 	return 0;
 }
 
@@ -1242,13 +1590,22 @@ static void make_call(const struct mp_spec *s, enum path path, pid_t pid,
 		}
 	}
 	errno = 0;
-	if (path == NATIVE)
+	if (path == NATIVE) {
 		res->ret = native_move_pages(pid, nr, a.pages, nodes, a.status, s->flags);
-	else
+		res->err = res->ret < 0 ? errno : 0;
+	} else {
+		kcov_start();
 		res->ret = module_move_pages(fd, pid, nr, a.pages, nodes, a.status, s->flags);
-	res->err = res->ret < 0 ? errno : 0;
+		res->err = res->ret < 0 ? errno : 0;
+		kcov_stop();
+	}
 	for (int i = 0; i < w->nr; i++)
 		res->status[i] = i < a.status_len ? a.status[i] : SENTINEL;
+	/* The ints around the status array: nothing may write there. */
+	for (int g = 0; a.guard && g < MP_GUARD; g++) {
+		res->guard[g] = a.guard[g];
+		res->guard[MP_GUARD + g] = a.guard[MP_GUARD + w->nr + g];
+	}
 	if (fd >= 0)
 		close(fd);
 }
@@ -1312,7 +1669,8 @@ static void caller_main(const struct mp_spec *s, enum path path, struct world *w
 
 	alarm(60);
 	if (s->target != T_OTHER) {
-		if (owner_prepare(s, w, res) || drop_to(s->caller_uid))
+		if (owner_prepare(s, w, res) || caller_uffd_open(s, res) ||
+		    caller_kcov_open(path, res) || drop_to(s->caller_uid))
 			_exit(3);
 		pid = s->target == T_SELF_PID ? getpid() :
 		      s->target == T_NONEXISTENT ? 0x3ffffff0 : 0;
@@ -1345,7 +1703,8 @@ static void caller_main(const struct mp_spec *s, enum path path, struct world *w
 		_exit(3);
 	/* The caller builds its arrays from the owner's addresses. */
 	memcpy(w->addr, res->addrs, sizeof(w->addr[0]) * w->nr);
-	if (drop_to(s->caller_uid))
+	if (caller_uffd_open(s, res) || caller_kcov_open(path, res) ||
+	    drop_to(s->caller_uid))
 		_exit(3);
 	make_call(s, path, owner, w, res);
 	mp_send_byte(done[1]);
@@ -1445,6 +1804,14 @@ static int compare(const struct mp_spec *spec, int nr, const struct run_result *
 			return MP_DIFFERENT;
 		}
 	}
+	for (int g = 0; g < 2 * MP_GUARD; g++) {
+		if (n->guard[g] != m->guard[g]) {
+			snprintf(why, len, "status[%d] (outside the array): native %d, module %d",
+				 g < MP_GUARD ? g - MP_GUARD : nr + g - MP_GUARD,
+				 n->guard[g], m->guard[g]);
+			return MP_DIFFERENT;
+		}
+	}
 	if (n->lost_wp || m->lost_wp) {
 		snprintf(why, len, "userfaultfd write protection lost: native %d, module %d",
 			 n->lost_wp, m->lost_wp);
@@ -1462,11 +1829,15 @@ static int compare(const struct mp_spec *spec, int nr, const struct run_result *
 static unsigned long long spec_key(const struct mp_spec *s, const struct world *w)
 {
 	unsigned long long h = 1469598103934665603ULL;
-	int fields[] = { w->nr, s->flags, s->query, s->target, s->caller_uid, s->owner_uid,
-			 s->cpuset_node0, s->fault, s->fault_at, s->nr_override, s->pressure };
+	long long fields[] = {
+		w->nr, s->flags, s->query, s->target, s->caller_uid, s->owner_uid,
+		s->cpuset_node0, s->fault, s->fault_at, s->nr_override, s->pressure,
+		s->place[0], s->place[1], s->place[2], s->straddle[0], s->straddle[1],
+		s->straddle[2], s->uffd_act, s->uffd_slot,
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-		h = (h ^ (unsigned int)fields[i]) * 1099511628211ULL;
+		h = (h ^ (unsigned long long)fields[i]) * 1099511628211ULL;
 	for (int i = 0; i < w->nr; i++) {
 		const unsigned char *b = (const unsigned char *)&w->slots[i];
 
@@ -1560,10 +1931,12 @@ enum {
 static char *frag;
 
 /*
- * Node 1 without a free 2 MiB block but with free pages: 8 MiB of locked
+ * Node 1 without a free 2 MiB block but with free pages: 32 MiB of locked
  * pages there, then every 2 MiB block left taken into the hugetlb pool,
- * then every other locked page freed. Compaction may not move locked pages
- * (compact_unevictable_allowed 0), so no block can be made free again. The
+ * then every other locked page freed: 16 MiB free in single pages, room
+ * for the split pages of the scenario's THP with plenty to spare. Compaction
+ * may not move locked pages (compact_unevictable_allowed 0), so no block
+ * can be made free again. The
  * watermarks are lowered meanwhile (min_free_kbytes): the pool could not
  * take the blocks they keep free (tens of MiB with THP on), and with the
  * default watermarks the freed pages would be below them.

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+typedef unsigned long long u64;
+
 #define MP_MAX_SLOTS	1100
 #define MP_THP_PAGES	512	/* 4 KiB pages in a 2 MiB THP or hugetlb page */
 
@@ -59,6 +61,21 @@ enum mp_kind {
 	K_FILE_COW,	/* page of an ext2 file, MAP_PRIVATE, written: anonymous copy */
 	K_TEXT,		/* an address inside a function of the program */
 	K_SWAPPED,	/* anonymous page, written, then paged out to (zram) swap */
+	/*
+	 * Pages the migration core cannot move (an extra reference it does
+	 * not expect): the batch they are in fails part-way.
+	 */
+	K_PINNED_PIPE,	/* anonymous page, written, vmsplice()d into a pipe the owner keeps */
+	K_PINNED_URING,	/* anonymous page, written, an io_uring fixed buffer (long-term pin) */
+	/*
+	 * Addresses inside the call's own argument arrays: element idx % nr of
+	 * pages, nodes or status. The call moves or queries the page that holds
+	 * its own arguments (self targets; another process has whatever it has
+	 * at that address).
+	 */
+	K_IN_PAGES,
+	K_IN_NODES,
+	K_IN_STATUS,
 	K_NR_KINDS,
 	K_END = 0xff,	/* ends a slot list given without nr */
 };
@@ -98,6 +115,30 @@ enum mp_pressure {
 	P_HUGETLB_EXHAUSTED,	/* no free hugetlb page on node 1 */
 };
 
+/* The argument arrays of the call. */
+enum mp_array { ARR_PAGES, ARR_NODES, ARR_STATUS, NR_ARRAYS };
+
+/* Where an argument array lives (mp_spec.place[]). */
+enum mp_place {
+	A_HEAP,		/* written anonymous memory of its own */
+	A_RDONLY,	/* written, then made read-only (pages, nodes) */
+	A_UNTOUCHED,	/* never touched: zeroes; a status write populates it */
+	A_ZERO,		/* read-faulted: the shared zero page until written */
+	A_UFFD,		/* a userfaultfd MISSING range: a handler thread fills each page */
+	NR_PLACES,
+};
+
+/* What the userfaultfd handler of the A_UFFD arrays does on a fault. */
+enum mp_uffd_act {
+	U_FILL,		/* fill the page at once */
+	U_LATE,		/* fill it after 20 ms */
+	/* On the first fault only, to the page of slot uffd_slot (self targets), then fill: */
+	U_UNMAP_SLOT,	/* munmap() it */
+	U_PROTECT_SLOT,	/* mprotect() it PROT_NONE */
+	U_DONTNEED_SLOT,	/* MADV_DONTNEED it (anonymous: gone; file: unmapped) */
+	NR_UFFD_ACTS,
+};
+
 #define MP_ROOT		0
 #define MP_USER1	1000
 #define MP_USER2	1001
@@ -114,8 +155,17 @@ struct mp_spec {
 	int cpuset_node0;		/* the owner is confined to node 0 */
 	enum mp_fault fault;
 	int fault_at;
-	int nr_override;		/* pass this nr_pages instead (-1: none) */
+	long long nr_override;		/* pass this nr_pages instead (-1: none) */
 	enum mp_pressure pressure;
+	/*
+	 * Where each argument array lives (a fault of the spec overrides it for
+	 * its array), and how many of its elements come before the next page
+	 * boundary (0: it starts on one).
+	 */
+	unsigned char place[NR_ARRAYS];
+	unsigned short straddle[NR_ARRAYS];
+	unsigned char uffd_act;		/* enum mp_uffd_act */
+	short uffd_slot;
 	/*
 	 * Outcomes that may legitimately differ between two runs: -EBUSY in a
 	 * status slot (a transient reference, e.g. from the LRU caches or a
@@ -132,6 +182,13 @@ enum { MP_SAME = 0, MP_DIFFERENT = 1, MP_SKIPPED = 2 };
  * On MP_DIFFERENT or MP_SKIPPED, @why says what.
  */
 int mp_diff(const struct mp_spec *spec, char *why, size_t len);
+
+/*
+ * Collect the KCOV coverage of the module's call of each later mp_diff()
+ * (a kernel with CONFIG_KCOV): @buf (shared memory, @max + 1 words) gets the
+ * number of PCs, then the PCs. NULL turns it off.
+ */
+void mp_diff_cover(u64 *buf, size_t max);
 
 /* Environment: hugetlb pools on both nodes, KSM, the node-0 cpuset. */
 void mp_diff_setup_guest(void);

@@ -511,6 +511,19 @@ FIXTURE_VARIANT_ADD(kinds, thp_fork_shared_move_all_root) {
 	.spec = { DEFAULTS, .flags = MPOL_MF_MOVE_ALL, SLOTS(SI(K_THP_FORKED, 7, 0, 1)) },
 };
 
+/*
+ * THPs moved to a node with free memory but no free 2 MiB block: the core
+ * splits them and moves the pages one by one (the call returns 1 when a
+ * subpage is left behind, 0 when all moved).
+ */
+FIXTURE_VARIANT_ADD(kinds, thp_to_node_without_free_2m_block) {
+	.spec = {
+		DEFAULTS,
+		.pressure = P_NO_HUGE_BLOCK,
+		SLOTS(SI(K_THP, 0, 0, 1), SI(K_THP, 300, 0, 1)),
+	},
+};
+
 /* hugetlb: the target node's pool exhausted; a hugetlbfs file mapped shared. */
 FIXTURE_VARIANT_ADD(kinds, hugetlb_target_pool_exhausted) {
 	.spec = { DEFAULTS, .pressure = P_HUGETLB_EXHAUSTED, SLOTS(SI(K_HUGETLB, 0, 0, 1)) },
@@ -603,6 +616,78 @@ FIXTURE_VARIANT_ADD(kinds, query_special_kinds) {
 		      S(K_UFFD_MISSING, 0, 0), S(K_UFFD_WP, 1, 0), S(K_FILE_DIRTY, 1, 0),
 		      S(K_FILE_COW, 1, 0), SI(K_MTHP, 3, 1, 0), S(K_SWAPPED, 0, 0)),
 	},
+};
+
+/*
+ * Migrations that fail part-way: a page the core cannot move (a pipe's
+ * reference from vmsplice(), an io_uring fixed buffer's long-term pin) in a
+ * batch, followed by each kind of entry. Upstream's do_pages_move() counts
+ * what was not migrated differently on each path: a batch flushed because
+ * the next entry is already placed or an error (that entry is accounted
+ * for: "err--"), because the node changes (it is not), or at the end.
+ */
+FIXTURE_VARIANT_ADD(kinds, pinned_then_already_placed) {
+	.spec = { DEFAULTS, SLOTS(S(K_PINNED_PIPE, 0, 1), S(K_ANON, 1, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, pinned_then_error) {
+	.spec = { DEFAULTS, SLOTS(S(K_PINNED_PIPE, 0, 1), S(K_UNMAPPED, 0, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, pinned_then_invalid_node) {
+	.spec = { DEFAULTS, SLOTS(S(K_PINNED_PIPE, 0, 1), S(K_ANON, 0, 5), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, pinned_then_other_node) {
+	.spec = { DEFAULTS, SLOTS(S(K_PINNED_PIPE, 0, 1), S(K_ANON, 1, 0), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, pinned_last) {
+	.spec = { DEFAULTS, SLOTS(S(K_ANON, 0, 1), S(K_ANON, 0, 1), S(K_PINNED_PIPE, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, pinned_in_second_batch) {
+	.spec = {
+		DEFAULTS,
+		SLOTS(S(K_ANON, 0, 1), S(K_ANON, 1, 1), S(K_ANON, 0, 1), S(K_PINNED_PIPE, 0, 1),
+		      S(K_ANON, 0, 1), S(K_ZERO, 0, 1), S(K_ANON, 1, 0)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(kinds, pinned_already_placed) {
+	.spec = { DEFAULTS, SLOTS(S(K_PINNED_PIPE, 1, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, pinned_twice_then_duplicate) {
+	.spec = {
+		DEFAULTS,
+		SLOTS(S(K_PINNED_PIPE, 0, 1), S(K_PINNED_PIPE, 0, 1), S(K_DUP, 0, 1),
+		      S(K_ANON, 0, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(kinds, uring_then_already_placed) {
+	.spec = { DEFAULTS, SLOTS(S(K_PINNED_URING, 0, 1), S(K_ANON, 1, 1), S(K_ANON, 0, 1)) },
+};
+
+FIXTURE_VARIANT_ADD(kinds, uring_then_error_other_process) {
+	.spec = {
+		DEFAULTS,
+		.target = T_OTHER,
+		SLOTS(S(K_ANON, 0, 1), S(K_PINNED_URING, 0, 1), S(K_NULL, 0, 1), S(K_ANON, 0, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(kinds, uring_move_all_root) {
+	.spec = {
+		DEFAULTS,
+		.flags = MPOL_MF_MOVE_ALL,
+		SLOTS(S(K_PINNED_URING, 0, 1), S(K_PINNED_PIPE, 0, 1), S(K_ANON, 1, 1)),
+	},
+};
+
+FIXTURE_VARIANT_ADD(kinds, query_pinned) {
+	.spec = { DEFAULTS, .query = 1, SLOTS(S(K_PINNED_PIPE, 1, 0), S(K_PINNED_URING, 0, 0)) },
 };
 
 TEST_F_TIMEOUT(kinds, same_as_native, 300)

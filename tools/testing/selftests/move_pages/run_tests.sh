@@ -183,19 +183,28 @@ run samples sh ./samples.sh
 oracle fuzz ./fuzz 20
 oracle fuzz32 ./fuzz32 10
 oracle stress ./stress 10
-# mp.seed= and mp.cases= on the kernel command line reproduce a random run;
-# otherwise two fixed seeds (a failure reproduces as it is), one from the
-# clock (printed as "# seed N") for exploration, and a 32-bit caller's run.
-# The counts are sized for the sanitizer kernel (about 0.8 s a case).
+# The differential fuzzer (diff_fuzz): mp.fuzz=SECONDS on the kernel command
+# line runs a coverage-guided campaign from the seed corpus (make fuzz);
+# mp.seed= and mp.cases= reproduce a random run. Otherwise: the seed corpus
+# replayed (64- and 32-bit), random cases from two fixed seeds (a failure
+# reproduces as it is), one from the clock (printed as "# seed N") for
+# exploration, and a 32-bit caller's run. The counts are sized for the
+# sanitizer kernel (about 0.8 s a case).
+fuzz=$(sed -n 's/.*mp\.fuzz=\([0-9]*\).*/\1/p' /proc/cmdline)
 seed=$(sed -n 's/.*mp\.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
 cases=$(sed -n 's/.*mp\.cases=\([0-9]*\).*/\1/p' /proc/cmdline)
-if [ -n "$seed" ]; then
-	oracle diff_random ./diff_random "${cases:-1000}" "$seed"
+if [ -n "$fuzz" ]; then
+	oracle diff_fuzz_campaign ./diff_fuzz campaign "$fuzz" "${seed:-$(date +%s)}" \
+		corpus/*.cases
+elif [ -n "$seed" ]; then
+	oracle diff_random ./diff_fuzz random "${cases:-1000}" "$seed"
 else
-	oracle diff_random ./diff_random "${cases:-50}" 1
-	oracle diff_random_seed2 ./diff_random "${cases:-50}" 2
-	oracle diff_random_clock ./diff_random "${cases:-60}"
-	oracle diff_random32 ./diff_random32 "${cases:-40}" 3
+	oracle diff_fuzz_corpus ./diff_fuzz replay corpus/*.cases
+	oracle diff_fuzz_corpus32 ./diff_fuzz32 replay corpus/*.cases
+	oracle diff_random ./diff_fuzz random "${cases:-50}" 1
+	oracle diff_random_seed2 ./diff_fuzz random "${cases:-50}" 2
+	oracle diff_random_clock ./diff_fuzz random "${cases:-60}"
+	oracle diff_random32 ./diff_fuzz32 random "${cases:-40}" 3
 fi
 [ -z "$moved" ] || echo "# the takeover served system calls during:$moved"
 report takeover_off_during_differential_runs $([ -z "$moved" ]; echo $?)

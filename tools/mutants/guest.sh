@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest side of make mutants: each mutant module (mutants/Mxx.ko) loaded
+# in turn in place of the module, against the differential programs, quickest
+# first. The first program that fails, or a report in the kernel log, kills
+# the mutant; a mutant all of them pass survived. mp.from=Mxx starts at that
+# mutant (the host restarts the guest after one that brought the kernel down).
+cd /guest || exit 1
+from=$(sed -n 's/.*mp\.from=\(M[0-9]*\).*/\1/p' /proc/cmdline)
+# One program at a time; a hang counts as a kill.
+progs="corpus:./diff_fuzz replay corpus/seed.cases
+diff_test:./diff_test
+fuzz:./fuzz 10
+exact_test:./exact_test
+diff_test32:./diff_test32
+random:./diff_fuzz random 40 1
+corpus32:./diff_fuzz32 replay corpus/seed.cases"
+rmmod move_pages 2>/dev/null
+for ko in mutants/M*.ko; do
+	m=$(basename "$ko" .ko)
+	if [ -n "$from" ] && [ "$m" \< "$from" ]; then
+		continue
+	fi
+	echo "# mutant $m: start"
+	dmesg -c >/dev/null
+	if ! insmod "$ko" 2>/tmp/insmod.err; then
+		echo "mutant $m killed by insmod: $(cat /tmp/insmod.err)"
+		continue
+	fi
+	killer=
+	while IFS=: read -r name cmd; do
+		# shellcheck disable=SC2086
+		timeout 900 $cmd </dev/null >/tmp/mutant.out 2>&1
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			killer="$name (exit $rc: $(grep -m1 -E '^not ok|different|return:|status\[' /tmp/mutant.out | cut -c1-160))"
+			break
+		fi
+		if dmesg | sh ./splat_scan.sh - | grep -q .; then
+			killer="$name (kernel log: $(dmesg | sh ./splat_scan.sh - | head -1 | cut -c1-120))"
+			break
+		fi
+	done <<PROGS
+$progs
+PROGS
+	if ! rmmod move_pages; then
+		killer=${killer:-"rmmod"}
+		echo "mutant $m ${killer:+killed by $killer}"
+		echo "# the module cannot be unloaded: the remaining mutants need a new boot"
+		exit 3
+	fi
+	if [ -n "$killer" ]; then
+		echo "mutant $m killed by $killer"
+	else
+		echo "mutant $m survived"
+	fi
+done
+echo "# mutants: done"
+exit 0
