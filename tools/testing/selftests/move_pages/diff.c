@@ -1724,8 +1724,13 @@ static void run_once(const struct mp_spec *s, enum path path, struct world *tmpl
 
 	memset(res, 0, sizeof(*res));
 	c = fork();
-	if (c == 0)
+	if (c == 0) {
+		/* A process group of its own: what it leaves behind is killed. */
+		setpgid(0, 0);
 		caller_main(s, path, tmpl, res);
+	}
+	if (c > 0)
+		setpgid(c, c);
 	if (c < 0 || waitpid(c, &st, 0) != c) {
 		res->setup_failed = 1;
 		snprintf(res->msg, sizeof(res->msg), "fork/wait failed");
@@ -1735,6 +1740,12 @@ static void run_once(const struct mp_spec *s, enum path path, struct world *tmpl
 		res->setup_failed = 1;
 		snprintf(res->msg, sizeof(res->msg), "caller died (status %#x)", st);
 	}
+	/*
+	 * Nothing of a run outlives it: a process of its group still there (a
+	 * sharer or an owner that outlived its parent) would keep its pages,
+	 * pins and pipes, and the leak check after the program would see them.
+	 */
+	kill(-c, SIGKILL);
 }
 
 static int same_status(int a, int b, int may_vary)

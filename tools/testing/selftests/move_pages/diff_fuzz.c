@@ -85,16 +85,19 @@ struct mp_case {
 /*
  * Weights of the page kinds. The kinds with a program-wide set-up (ext2,
  * zram: mp_diff_setup_kinds()) or that change global settings while their
- * world exists are rarer: their worlds take longer to build. The 64 KiB
- * mTHP is left to diff_test: after a few hundred worlds, its allocation
- * fails now and then (the world cannot be built, a failure).
+ * world exists are rarer: their worlds take longer to build. Two kinds are
+ * left to diff_test, whose worlds with them are few: the 64 KiB mTHP (after
+ * a few hundred worlds, its allocation fails now and then) and KSM pages
+ * (once no other process has a KSM page of the same contents, merging takes
+ * ksmd longer than the world waits). A world that cannot be built is a
+ * failure.
  */
 static const int kind_w[K_NR_KINDS] = {
 	[K_ANON] = 50, [K_UNTOUCHED] = 5, [K_ZERO] = 5, [K_UNMAPPED] = 4,
 	[K_KERNEL] = 2, [K_NULL] = 1, [K_MISALIGNED] = 4, [K_DUP] = 6,
 	[K_THP] = 8, [K_HUGETLB] = 1, [K_MEMFD_SHARED] = 5,
 	[K_MEMFD_PRIVATE] = 3, [K_SYSV_SHM] = 2, [K_FORK_SHARED] = 4,
-	[K_MLOCKED] = 2, [K_KSM] = 1,
+	[K_MLOCKED] = 2, [K_KSM] = 0,
 	[K_HUGE_ZERO] = 1, [K_THP_PART_UNMAPPED] = 1, [K_THP_MPROTECTED] = 1,
 	[K_MTHP] = 0, [K_THP_FORKED] = 1, [K_HUGETLBFS] = 1,
 	[K_VVAR] = 1, [K_VVAR_VCLOCK] = 0, [K_VDSO] = 1, [K_PROT_NONE] = 2,
@@ -114,9 +117,6 @@ static int kind_fits(int k, const struct mp_spec *s)
 {
 	if (k == K_VVAR || k == K_VVAR_VCLOCK)
 		return s->flags == MPOL_MF_MOVE_ALL && s->caller_uid == MP_ROOT;
-	/* Joining the cpuset moves the owner's pages, but a KSM page only now and then. */
-	if (k == K_KSM)
-		return !s->cpuset_node0;
 	return 1;
 }
 
