@@ -3,9 +3,10 @@
 #
 # The guest side of make mutants: each mutant module (mutants/Mxx.ko) loaded
 # in turn in place of the module, against the differential programs, quickest
-# first. The first program that fails, or a report in the kernel log, kills
-# the mutant; a mutant all of them pass survived. mp.from=Mxx starts at that
-# mutant (the host restarts the guest after one that brought the kernel down).
+# first. The first program that fails, a report in the kernel log or folios
+# left isolated kill the mutant; a mutant all of them pass survived.
+# mp.from=Mxx starts at that mutant (the host restarts the guest after one
+# that brought the kernel down).
 cd /guest || exit 1
 from=$(sed -n 's/.*mp\.from=\(M[0-9]*\).*/\1/p' /proc/cmdline)
 # One program at a time; a hang counts as a kill.
@@ -14,8 +15,15 @@ diff_test:./diff_test
 fuzz:./fuzz 10
 exact_test:./exact_test
 diff_test32:./diff_test32
+ext_test:./ext_test
 random:./diff_fuzz random 40 1
 corpus32:./diff_fuzz32 replay corpus/seed.cases"
+# Folios isolated and never put back (read after the counters are folded).
+isolated() {
+	echo 1 >/proc/sys/vm/stat_refresh
+	awk '/^nr_isolated_(anon|file) / { printf "%s ", $2 }' /proc/vmstat
+}
+iso0=$(isolated)
 rmmod move_pages 2>/dev/null
 for ko in mutants/M*.ko; do
 	m=$(basename "$ko" .ko)
@@ -39,6 +47,10 @@ for ko in mutants/M*.ko; do
 		fi
 		if dmesg | sh ./splat_scan.sh - | grep -q .; then
 			killer="$name (kernel log: $(dmesg | sh ./splat_scan.sh - | head -1 | cut -c1-120))"
+			break
+		fi
+		if [ "$(isolated)" != "$iso0" ]; then
+			killer="$name (isolated folios: [$iso0] -> [$(isolated)])"
 			break
 		fi
 	done <<PROGS

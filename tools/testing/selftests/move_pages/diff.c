@@ -188,6 +188,13 @@ static void *map_anon(size_t len, int flags)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+static long mbind_node(void *p, size_t len, int mode, int node)
+{
+	unsigned long mask = 1UL << node;
+
+	return syscall(__NR_mbind, p, len, mode, &mask, 8 * sizeof(mask), 0);
+}
+
 /* A 2 MiB aligned anonymous region asking for a THP. */
 static char *map_thp(void)
 {
@@ -197,6 +204,12 @@ static char *map_thp(void)
 		return NULL;
 	p = (char *)(((uintptr_t)raw + HUGE_SZ - 1) & ~(HUGE_SZ - 1));
 	madvise(p, HUGE_SZ, MADV_HUGEPAGE);
+	/*
+	 * Made on node 0 whatever CPU runs the owner: a THP fault tries only
+	 * the preferred node, and node 1 may have no free 2 MiB block
+	 * (P_NO_HUGE_BLOCK). Placement moves it where the slot wants it.
+	 */
+	mbind_node(p, HUGE_SZ, MPOL_PREFERRED, 0);
 	return p;
 }
 
@@ -374,13 +387,6 @@ static void vma_perms(const void *p, char perms[5])
 	perms[0] = 0;
 	if (vma_line("maps", p, NULL, NULL, line, sizeof(line)))
 		sscanf(line, "%*s %4s", perms);
-}
-
-static long mbind_node(void *p, size_t len, int mode, int node)
-{
-	unsigned long mask = 1UL << node;
-
-	return syscall(__NR_mbind, p, len, mode, &mask, 8 * sizeof(mask), 0);
 }
 
 static long node1_free_hugetlb(void)

@@ -109,14 +109,20 @@ static const int kind_w[K_NR_KINDS] = {
 };
 
 /*
- * [vvar] and [vvar_vclock] answer differently with MPOL_MF_MOVE, depending
- * on which processes have read the clock (diff_test moves them with
- * MPOL_MF_MOVE_ALL only); the 32-bit caller has no [vvar_vclock].
+ * Kinds that fit the call: [vvar] and [vvar_vclock] answer differently with
+ * MPOL_MF_MOVE, depending on which processes have read the clock (diff_test
+ * moves them with MPOL_MF_MOVE_ALL only).
  */
 static int kind_fits(int k, const struct mp_spec *s)
 {
 	if (k == K_VVAR || k == K_VVAR_VCLOCK)
 		return s->flags == MPOL_MF_MOVE_ALL && s->caller_uid == MP_ROOT;
+	/*
+	 * The caller's arrays, at an address of another process, may be any
+	 * page of its world (a neighbour that must not move, say).
+	 */
+	if (k >= K_IN_PAGES)
+		return s->target != T_OTHER;
 	return 1;
 }
 
@@ -200,12 +206,20 @@ static void random_case(struct mp_case *c)
 	}
 	if (rnd(100) < 30)
 		random_arrays(s);
-	/* Node 1 without a free 2 MiB block, and a THP to move there. */
+	/*
+	 * Node 1 without a free 2 MiB block, and a THP to move there; the
+	 * THPs start on node 0 (placed on node 1, they would be split).
+	 */
 	if (rnd(1000) < 5) {
 		s->pressure = P_NO_HUGE_BLOCK;
 		c->slots[0] = (struct mp_slot){
 			.kind = K_THP, .idx = rnd(MP_THP_PAGES), .node = 1,
 		};
+		for (int i = 0; i < nr; i++)
+			if (c->slots[i].kind == K_THP || c->slots[i].kind == K_THP_FORKED ||
+			    c->slots[i].kind == K_THP_PART_UNMAPPED ||
+			    c->slots[i].kind == K_THP_MPROTECTED)
+				c->slots[i].init = 0;
 	}
 }
 

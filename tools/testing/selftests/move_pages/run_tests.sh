@@ -189,7 +189,7 @@ oracle stress ./stress 10
 # replayed (64- and 32-bit), random cases from two fixed seeds (a failure
 # reproduces as it is), one from the clock (printed as "# seed N") for
 # exploration, and a 32-bit caller's run. The counts are sized for the
-# sanitizer kernel (about 0.8 s a case).
+# sanitizer kernel (1 to 2 s a case).
 fuzz=$(sed -n 's/.*mp\.fuzz=\([0-9]*\).*/\1/p' /proc/cmdline)
 seed=$(sed -n 's/.*mp\.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
 cases=$(sed -n 's/.*mp\.cases=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -201,10 +201,10 @@ elif [ -n "$seed" ]; then
 else
 	oracle diff_fuzz_corpus ./diff_fuzz replay corpus/*.cases
 	oracle diff_fuzz_corpus32 ./diff_fuzz32 replay corpus/*.cases
-	oracle diff_random ./diff_fuzz random "${cases:-50}" 1
-	oracle diff_random_seed2 ./diff_fuzz random "${cases:-50}" 2
-	oracle diff_random_clock ./diff_fuzz random "${cases:-60}"
-	oracle diff_random32 ./diff_fuzz32 random "${cases:-40}" 3
+	oracle diff_random ./diff_fuzz random "${cases:-40}" 1
+	oracle diff_random_seed2 ./diff_fuzz random "${cases:-40}" 2
+	oracle diff_random_clock ./diff_fuzz random "${cases:-50}"
+	oracle diff_random32 ./diff_fuzz32 random "${cases:-30}" 3
 fi
 [ -z "$moved" ] || echo "# the takeover served system calls during:$moved"
 report takeover_off_during_differential_runs $([ -z "$moved" ]; echo $?)
