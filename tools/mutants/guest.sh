@@ -9,14 +9,16 @@
 # that brought the kernel down).
 cd /guest || exit 1
 from=$(sed -n 's/.*mp\.from=\(M[0-9]*\).*/\1/p' /proc/cmdline)
-# One program at a time; a hang counts as a kill.
+# One program at a time, quickest and most telling first (a program runs to
+# its end even after its first failure); a hang counts as a kill.
 progs="corpus:./diff_fuzz replay corpus/seed.cases
-diff_test:./diff_test
 fuzz:./fuzz 10
-exact_test:./exact_test
-diff_test32:./diff_test32
-ext_test:./ext_test
+diff_test:./diff_test -f diff
 random:./diff_fuzz random 40 1
+exact_test:./exact_test
+ext_test:./ext_test
+diff_test_kinds:./diff_test -f kinds
+diff_test32:./diff_test32 -f diff
 corpus32:./diff_fuzz32 replay corpus/seed.cases"
 # Folios isolated and never put back (read after the counters are folded).
 isolated() {
