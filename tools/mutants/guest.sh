@@ -25,7 +25,6 @@ isolated() {
 	echo 1 >/proc/sys/vm/stat_refresh
 	awk '/^nr_isolated_(anon|file) / { printf "%s ", $2 }' /proc/vmstat
 }
-iso0=$(isolated)
 rmmod move_pages 2>/dev/null
 for ko in mutants/M*.ko; do
 	m=$(basename "$ko" .ko)
@@ -34,6 +33,9 @@ for ko in mutants/M*.ko; do
 	fi
 	echo "# mutant $m: start"
 	dmesg -c >/dev/null
+	# Against the state after the previous mutant (one that left folios
+	# isolated is killed, and they stay isolated for good).
+	iso0=$(isolated)
 	if ! insmod "$ko" 2>/tmp/insmod.err; then
 		echo "mutant $m killed by insmod: $(cat /tmp/insmod.err)"
 		continue
