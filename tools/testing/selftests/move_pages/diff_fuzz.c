@@ -49,10 +49,7 @@ static unsigned long long rng;
 
 static unsigned long long rnd64(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return mp_xorshift64(&rng);
 }
 
 static unsigned int rnd(unsigned int n)

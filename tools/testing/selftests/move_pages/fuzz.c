@@ -32,10 +32,7 @@ static long psz;
 
 static unsigned long long rnd64(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return mp_xorshift64(&rng);
 }
 
 static unsigned int rnd(unsigned int n)

@@ -210,4 +210,13 @@ static inline void mp_send_byte(int fd)
 		;
 }
 
+/* xorshift64: the fuzzers' seeded streams, each reproducible from its seed. */
+static inline unsigned long long mp_xorshift64(unsigned long long *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
 #endif /* MP_UTIL_H */
