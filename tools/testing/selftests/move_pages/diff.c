@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -124,11 +125,13 @@ struct run_result {
 	int guard[2 * MP_GUARD];	/* the ints around the status array afterwards */
 	int final[MP_MAX_SLOTS];	/* node of each address afterwards */
 	uintptr_t addrs[MP_MAX_SLOTS];
+	long long call_ns[2];	/* CLOCK_MONOTONIC: the call began, returned */
+	long long mutated_ns;	/* the mutator began its mutation */
 	char msg[160];
 };
 
 struct shared {
-	struct run_result res[2];
+	struct run_result res[4];	/* native, module; raced specs: serial after, before */
 };
 
 static long psz;
@@ -1297,6 +1300,19 @@ static int is_special_kind(int k)
 	       k >= K_IN_PAGES;
 }
 
+/*
+ * The contents of @page are no longer there to check (every slot on that
+ * page); @unreadable: nor is the page itself to be looked at.
+ */
+static void forget_page(struct world *w, const char *page, int unreadable)
+{
+	for (int i = 0; i < w->nr; i++)
+		if (w->page[i] == page) {
+			w->fill[i] = 0;
+			w->page[i] = unreadable ? NULL : w->page[i];
+		}
+}
+
 /* What the handler does to the page of slot cu.slot, once (see enum mp_uffd_act). */
 static void uffd_act_on_slot(void)
 {
@@ -1314,12 +1330,7 @@ static void uffd_act_on_slot(void)
 		madvise(page, psz, MADV_DONTNEED);
 		break;
 	}
-	/* Its contents are no longer there to check (every slot on that page). */
-	for (int i = 0; i < w->nr; i++)
-		if (w->page[i] == page) {
-			w->fill[i] = 0;
-			w->page[i] = cu.act == U_PROTECT_SLOT ? NULL : w->page[i];
-		}
+	forget_page(w, page, cu.act == U_PROTECT_SLOT);
 }
 
 static void *uffd_handler(void *arg)
@@ -1354,6 +1365,175 @@ static void *uffd_handler(void *arg)
 			ioctl(cu.fd, UFFDIO_COPY, &copy);
 		}
 	}
+}
+
+/*
+ * The concurrent mutator of a raced spec (enum mp_race). mp_diff() runs such
+ * a spec with the mutation made after the call, before it, and during it.
+ * Self targets: a thread of the caller, started just before the call,
+ * waits race_us and mutates. Another process's world: its owner, told by a
+ * byte on a pipe that the call begins.
+ */
+enum race_when { RACE_DURING, RACE_AFTER, RACE_BEFORE };
+static enum race_when race_when;
+
+static struct race {
+	const struct mp_spec *s;
+	struct world *w;
+	struct run_result *res;
+	int go[2];		/* caller -> owner: the call begins */
+	int made[2];		/* owner -> caller: mutated (RACE_BEFORE) */
+	int go_sent;
+	pid_t owner;
+	pthread_t thread;
+	int started;
+	int armed, fired, done;	/* __atomic */
+} rc;
+
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void spin_us(unsigned int us)
+{
+	long long end = now_ns() + us * 1000LL;
+
+	while (now_ns() < end)
+		;
+}
+
+/* Raced runs, and those whose mutation began while the call ran. */
+static long races_run, races_landed;
+
+void mp_diff_race_stats(long *run, long *landed)
+{
+	*run = races_run;
+	*landed = races_landed;
+}
+
+/*
+ * The mutation, in the process that owns the world. Its own failures (an
+ * mprotect() of a hole, say) are left alone: all four runs meet them alike.
+ */
+static void race_mutate(const struct mp_spec *s, struct world *w)
+{
+	char *page = (char *)(w->addr[s->race_slot] & ~(uintptr_t)(psz - 1));
+
+	rc.res->mutated_ns = now_ns();
+	switch (s->race) {
+	case R_MUNMAP:
+		munmap(page, psz);
+		forget_page(w, page, 0);
+		break;
+	case R_MPROTECT:
+		mprotect(page, psz, PROT_NONE);
+		forget_page(w, page, 1);
+		break;
+	case R_MLOCK:
+		mlock(page, psz);
+		break;
+	case R_MUNLOCK:
+		munlock(page, psz);
+		break;
+	case R_DONTNEED:
+		madvise(page, psz, MADV_DONTNEED);
+		forget_page(w, page, 0);
+		break;
+	case R_COLD:
+		madvise(page, psz, MADV_COLD);
+		break;
+	case R_FORK:
+		/* Kept until the run's process group is killed. */
+		if (fork() == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+		break;
+	case R_EXIT:
+		_exit(0);
+	}
+}
+
+static void *race_thread(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&rc.armed, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&rc.fired, __ATOMIC_ACQUIRE))
+		;
+	spin_us(rc.s->race_us);
+	race_mutate(rc.s, rc.w);
+	__atomic_store_n(&rc.done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Just before the call. */
+static int race_begin(const struct mp_spec *s, struct world *w)
+{
+	siginfo_t si;
+
+	if (!s->race)
+		return 0;
+	if (s->target == T_OTHER) {
+		mp_send_byte(rc.go[1]);
+		rc.go_sent = 1;
+		if (race_when == RACE_BEFORE && s->race == R_EXIT)
+			return waitid(P_PID, rc.owner, &si, WEXITED | WNOWAIT);
+		if (race_when == RACE_BEFORE)
+			mp_wait_byte(rc.made[0]);
+		return 0;
+	}
+	rc.s = s;
+	rc.w = w;
+	if (race_when == RACE_BEFORE) {
+		race_mutate(s, w);
+	} else if (race_when == RACE_DURING) {
+		pthread_attr_t attr;
+
+		/*
+		 * Detached, and waited for by a flag: a 32-bit glibc blocks in
+		 * the futex system call of 32-bit time, which a kernel without
+		 * COMPAT_32BIT_TIME does not have.
+		 */
+		if (pthread_attr_init(&attr) ||
+		    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) ||
+		    pthread_create(&rc.thread, &attr, race_thread, NULL))
+			return -1;
+		rc.started = 1;
+		while (!__atomic_load_n(&rc.armed, __ATOMIC_ACQUIRE))
+			sched_yield();
+		__atomic_store_n(&rc.fired, 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/* Just after the call. */
+static void race_end(const struct mp_spec *s, struct world *w)
+{
+	if (!s->race || s->target == T_OTHER)
+		return;
+	if (rc.started)
+		while (!__atomic_load_n(&rc.done, __ATOMIC_ACQUIRE))
+			sched_yield();
+	else if (race_when == RACE_AFTER)
+		race_mutate(s, w);
+}
+
+/* The owner's side of a race with the call of another process. */
+static void race_owner(const struct mp_spec *s, struct world *w)
+{
+	if (race_when == RACE_AFTER)
+		return;
+	mp_wait_byte(rc.go[0]);
+	if (race_when == RACE_DURING)
+		spin_us(s->race_us);
+	race_mutate(s, w);
+	if (race_when == RACE_BEFORE)
+		mp_send_byte(rc.made[1]);
 }
 
 /*
@@ -1595,16 +1775,25 @@ static void make_call(const struct mp_spec *s, enum path path, pid_t pid,
 			return;
 		}
 	}
+	if (race_begin(s, w)) {
+		snprintf(res->msg, sizeof(res->msg), "mutator: %s", strerror(errno));
+		res->setup_failed = 1;
+		return;
+	}
 	errno = 0;
+	res->call_ns[0] = now_ns();
 	if (path == NATIVE) {
 		res->ret = native_move_pages(pid, nr, a.pages, nodes, a.status, s->flags);
 		res->err = res->ret < 0 ? errno : 0;
 	} else {
 		kcov_start();
-		res->ret = module_move_pages(fd, pid, nr, a.pages, nodes, a.status, s->flags);
+		res->ret = module_move_pages_ext(fd, pid, nr, a.pages, nodes, a.status,
+						 s->flags, s->ext);
 		res->err = res->ret < 0 ? errno : 0;
 		kcov_stop();
 	}
+	res->call_ns[1] = now_ns();
+	race_end(s, w);
 	for (int i = 0; i < w->nr; i++)
 		res->status[i] = i < a.status_len ? a.status[i] : SENTINEL;
 	/* The ints around the status array: nothing may write there. */
@@ -1674,6 +1863,7 @@ static void caller_main(const struct mp_spec *s, enum path path, struct world *w
 	pid_t owner = 0, pid = 0;
 
 	alarm(60);
+	rc.res = res;
 	if (s->target != T_OTHER) {
 		if (owner_prepare(s, w, res) || caller_uffd_open(s, res) ||
 		    caller_kcov_open(path, res) || drop_to(s->caller_uid))
@@ -1687,8 +1877,10 @@ static void caller_main(const struct mp_spec *s, enum path path, struct world *w
 		_exit(0);
 	}
 
-	if (pipe(ready) || pipe(done))
+	if (pipe(ready) || pipe(done) || (s->race && (pipe(rc.go) || pipe(rc.made))))
 		_exit(3);
+	/* An owner that exits (R_EXIT) leaves the pipes without a reader. */
+	signal(SIGPIPE, SIG_IGN);
 	owner = fork();
 	if (owner == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -1698,7 +1890,11 @@ static void caller_main(const struct mp_spec *s, enum path path, struct world *w
 			_exit(3);
 		}
 		mp_send_byte(ready[1]);
+		if (s->race)
+			race_owner(s, w);
 		mp_wait_byte(done[0]);
+		if (s->race && race_when == RACE_AFTER)
+			race_mutate(s, w);
 		post_check(w, res);
 		if (w->sharer > 0)
 			kill(w->sharer, SIGKILL);
@@ -1707,12 +1903,15 @@ static void caller_main(const struct mp_spec *s, enum path path, struct world *w
 	mp_wait_byte(ready[0]);
 	if (res->setup_failed)
 		_exit(3);
+	rc.owner = owner;
 	/* The caller builds its arrays from the owner's addresses. */
 	memcpy(w->addr, res->addrs, sizeof(w->addr[0]) * w->nr);
 	if (caller_uffd_open(s, res) || caller_kcov_open(path, res) ||
 	    drop_to(s->caller_uid))
 		_exit(3);
 	make_call(s, path, owner, w, res);
+	if (s->race && !rc.go_sent)
+		mp_send_byte(rc.go[1]);
 	mp_send_byte(done[1]);
 	/* The owner checks its pages after the call: it must get to the end. */
 	if (waitpid(owner, &ost, 0) != owner || !WIFEXITED(ost) || WEXITSTATUS(ost)) {
@@ -1842,6 +2041,145 @@ static int compare(const struct mp_spec *spec, int nr, const struct run_result *
 	return MP_SAME;
 }
 
+/* Whether @v is @a or @b, or -EBUSY (a page the mutator held for a moment). */
+static int either(int v, int a, int b)
+{
+	return v == a || v == b || v == -EBUSY;
+}
+
+/*
+ * Raced run @r (@who) against the serial runs @a (mutated after the call)
+ * and @b (before): MP_SAME if it is an answer they allow (see mp_diff()).
+ */
+static int check_raced(const struct mp_spec *s, int nr, const struct run_result *a,
+		       const struct run_result *b, const struct run_result *r,
+		       const char *who, char *why, size_t len)
+{
+	long lo = LONG_MAX, hi = -1;
+	int open = 0, unmoved = 0;
+
+	for (int i = 0; i < nr; i++) {
+		if (!either(r->status[i], a->status[i], b->status[i])) {
+			snprintf(why, len, "%s raced: status[%d] %d, serially %d or %d",
+				 who, i, r->status[i], a->status[i], b->status[i]);
+			return MP_DIFFERENT;
+		}
+		open += a->status[i] != b->status[i] || r->status[i] == -EBUSY;
+		/*
+		 * The owner exited: no final nodes. A page absent at one of the
+		 * serial calls and faulted in by the mutator (mlock) is where
+		 * the mutator's CPU put it.
+		 */
+		if (s->race == R_EXIT || either(r->final[i], a->final[i], b->final[i]) ||
+		    r->status[i] == -EBUSY || a->status[i] == -EBUSY || b->status[i] == -EBUSY ||
+		    a->status[i] == -ENOENT || b->status[i] == -ENOENT)
+			continue;
+		/*
+		 * Queued, then not moved: the mutator held a reference for a
+		 * moment (a fork copying the page table, mlock's batch). The
+		 * status stays the target node; the return value counts it.
+		 */
+		if (r->status[i] >= 0) {
+			unmoved++;
+			continue;
+		}
+		snprintf(why, len, "%s raced: final node of page %d %d, serially %d or %d",
+			 who, i, r->final[i], a->final[i], b->final[i]);
+		return MP_DIFFERENT;
+	}
+	for (const struct run_result *x = a; x; x = x == a ? b : NULL)
+		if (x->ret >= 0) {
+			lo = x->ret < lo ? x->ret : lo;
+			hi = x->ret > hi ? x->ret : hi;
+		}
+	if (r->ret < 0 ? !((a->ret < 0 && r->err == a->err) || (b->ret < 0 && r->err == b->err)) :
+	    r->ret > nr || hi < 0 || r->ret < lo - open || r->ret > hi + open + unmoved) {
+		snprintf(why, len,
+			 "%s raced: return %ld (errno %d), serially %ld (%d) or %ld (%d), %d open, %d unmoved",
+			 who, r->ret, r->err, a->ret, a->err, b->ret, b->err, open, unmoved);
+		return MP_DIFFERENT;
+	}
+	for (int g = 0; g < 2 * MP_GUARD; g++)
+		if (r->guard[g] != a->guard[g]) {
+			snprintf(why, len, "%s raced: status[%d] (outside) %d, serially %d",
+				 who, g < MP_GUARD ? g - MP_GUARD : nr + g - MP_GUARD,
+				 r->guard[g], a->guard[g]);
+			return MP_DIFFERENT;
+		}
+	if (r->lost_wp || r->corrupt) {
+		snprintf(why, len, "%s raced: %d pages corrupted, %d lost write protection",
+			 who, r->corrupt, r->lost_wp);
+		return MP_DIFFERENT;
+	}
+	return MP_SAME;
+}
+
+/* A status the extensions write for an entry upstream never got to or left unwritten. */
+static int ext_status_ok(int v)
+{
+	return v >= 0 || v == -EFAULT || v == -ENOENT || v == -EACCES || v == -EBUSY ||
+	       v == -ENOMEM || v == -EAGAIN;
+}
+
+/* Whether an entry after @i names an address in the same 2 MiB as entry @i. */
+static int named_later(const struct run_result *r, int nr, int i)
+{
+	for (int j = i + 1; j < nr; j++)
+		if ((r->addrs[j] ^ r->addrs[i]) < HUGE_SZ)
+			return 1;
+	return 0;
+}
+
+/* Module run @m with spec->ext against native run @n (see mp_diff()). */
+static int compare_ext(const struct mp_spec *spec, int nr, const struct run_result *n,
+		       const struct run_result *m, char *why, size_t len)
+{
+	int not_moved = 0;
+
+	for (int i = 0; i < nr; i++) {
+		/* Unwritten by both: an entry after the one that ended the request. */
+		if (n->status[i] != SENTINEL ? m->status[i] != n->status[i] :
+		    m->status[i] != SENTINEL && !ext_status_ok(m->status[i])) {
+			snprintf(why, len, "ext %#x: status[%d]: native %d, module %d", spec->ext,
+				 i, n->status[i], m->status[i]);
+			return MP_DIFFERENT;
+		}
+		/*
+		 * A node the module wrote where native did not is where the page
+		 * is (unless a later entry names the same folio and moves it on).
+		 */
+		if (n->status[i] == SENTINEL && m->status[i] >= 0 && !spec->query &&
+		    m->final[i] != m->status[i] && !named_later(m, nr, i)) {
+			snprintf(why, len, "ext %#x: status[%d] %d, but the page is on %d",
+				 spec->ext, i, m->status[i], m->final[i]);
+			return MP_DIFFERENT;
+		}
+		not_moved += n->status[i] == SENTINEL && (m->status[i] == -EBUSY ||
+			     m->status[i] == -ENOMEM || m->status[i] == -EAGAIN);
+	}
+	if (n->ret < 0 && !(n->err == ENOMEM && m->ret >= 0) ?
+	    m->ret != n->ret || m->err != n->err :
+	    m->ret < 0 || m->ret > not_moved || (n->ret > 0 && m->ret == 0)) {
+		snprintf(why, len,
+			 "ext %#x: return: native %ld (errno %d), module %ld (errno %d), %d not moved",
+			 spec->ext, n->ret, n->err, m->ret, m->err, not_moved);
+		return MP_DIFFERENT;
+	}
+	for (int g = 0; g < 2 * MP_GUARD; g++)
+		if (n->guard[g] != m->guard[g]) {
+			snprintf(why, len, "ext %#x: status[%d] (outside): native %d, module %d",
+				 spec->ext, g < MP_GUARD ? g - MP_GUARD : nr + g - MP_GUARD,
+				 n->guard[g], m->guard[g]);
+			return MP_DIFFERENT;
+		}
+	if (n->lost_wp || m->lost_wp || n->corrupt || m->corrupt) {
+		snprintf(why, len, "ext %#x: corrupted: native %d, module %d; lost WP: %d, %d",
+			 spec->ext, n->corrupt, m->corrupt, n->lost_wp, m->lost_wp);
+		return MP_DIFFERENT;
+	}
+	return MP_SAME;
+}
+
 /* A key for a spec's world and call, stable across runs of the same program. */
 static unsigned long long spec_key(const struct mp_spec *s, const struct world *w)
 {
@@ -1850,7 +2188,8 @@ static unsigned long long spec_key(const struct mp_spec *s, const struct world *
 		w->nr, s->flags, s->query, s->target, s->caller_uid, s->owner_uid,
 		s->cpuset_node0, s->fault, s->fault_at, s->nr_override, s->pressure,
 		s->place[0], s->place[1], s->place[2], s->straddle[0], s->straddle[1],
-		s->straddle[2], s->uffd_act, s->uffd_slot,
+		s->straddle[2], s->uffd_act, s->uffd_slot, s->race, s->race_slot, s->race_us,
+		s->ext,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
@@ -2076,7 +2415,12 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 		memcpy(w.slots, spec->slots, sizeof(w.slots[0]) * w.nr);
 	}
 	key = spec_key(spec, &w);
-	if (replay && !recorded_native(key, &ref)) {
+	if (spec->race == R_EXIT && spec->target != T_OTHER) {
+		snprintf(why, len, "setup failed: only another process's owner can exit");
+		return MP_DIFFERENT;
+	}
+	/* A raced spec is checked against its serial runs, never recorded. */
+	if (replay && !spec->race && !recorded_native(key, &ref)) {
 		snprintf(why, len, "skipped: no recorded native result");
 		return MP_SKIPPED;
 	}
@@ -2093,20 +2437,60 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 		ret = MP_DIFFERENT;
 		goto out;
 	}
+	if (spec->race) {
+		/* The two serial answers, then the races (native, module). */
+		race_when = RACE_AFTER;
+		run_once(spec, NATIVE, &w, &sh->res[2]);
+		race_when = RACE_BEFORE;
+		run_once(spec, NATIVE, &w, &sh->res[3]);
+		race_when = RACE_DURING;
+	}
 	run_once(spec, NATIVE, &w, n);
 	run_once(spec, MODULE, &w, m);
 	guest_restore(kn, &swap_on);
 
-	if (n->setup_failed || m->setup_failed || n->msg[0] || m->msg[0]) {
-		int skip = !n->setup_failed && !m->setup_failed;
+	for (int r = 0; r < (spec->race ? 4 : 2); r++) {
+		struct run_result *x = &sh->res[r];
+		int skip = 1;
 
-		snprintf(why, len, "%s: native: %s; module: %s",
-			 skip ? "skipped" : "setup failed",
-			 n->msg[0] ? n->msg : "ok", m->msg[0] ? m->msg : "ok");
+		if (!x->setup_failed && !x->msg[0])
+			continue;
+		for (int k = 0; k < (spec->race ? 4 : 2); k++)
+			skip &= !sh->res[k].setup_failed;
+		snprintf(why, len, "%s: %s: %s", skip ? "skipped" : "setup failed",
+			 r == MODULE ? "module" : r == NATIVE ? "native" :
+			 r == 2 ? "native, mutated after" : "native, mutated before", x->msg);
 		ret = skip ? MP_SKIPPED : MP_DIFFERENT;
 		goto out;
 	}
-	if (replay) {
+	if (spec->race) {
+		/* Replayed under the takeover, "native" is the module too. */
+		ret = check_raced(spec, w.nr, &sh->res[2], &sh->res[3], n, "native", why, len);
+		if (ret == MP_SAME)
+			ret = check_raced(spec, w.nr, &sh->res[2], &sh->res[3], m, "module",
+					  why, len);
+		for (int r = 0; r < 2; r++) {
+			const struct run_result *x = r ? m : n;
+
+			races_run++;
+			races_landed += x->mutated_ns >= x->call_ns[0] &&
+					x->mutated_ns <= x->call_ns[1];
+		}
+		if (ret == MP_SAME)
+			snprintf(why, len, "raced: native %ld, module %ld, serially %ld/%ld",
+				 n->ret, m->ret, sh->res[2].ret, sh->res[3].ret);
+	} else if (spec->ext) {
+		/* Extensions are the module's own: the recorded native run is the reference. */
+		if (replay) {
+			ret = compare(spec, w.nr, &ref, n, why, len);
+			if (ret == MP_SAME)
+				ret = compare_ext(spec, w.nr, &ref, m, why, len);
+		} else {
+			ret = compare_ext(spec, w.nr, n, m, why, len);
+			if (ret == MP_SAME)
+				record_native(key, n);
+		}
+	} else if (replay) {
 		/* Both paths are the module now: each must match the recorded native run. */
 		ret = compare(spec, w.nr, &ref, n, why, len);
 		if (ret == MP_SAME)
@@ -2116,7 +2500,7 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 		if (ret == MP_SAME)
 			record_native(key, n);
 	}
-	if (ret == MP_SAME)
+	if (ret == MP_SAME && !spec->race)
 		summarize(n, m, w.nr, spec->pressure == P_NO_HUGE_BLOCK, why, len);
 out:
 	munmap(sh, sizeof(*sh));

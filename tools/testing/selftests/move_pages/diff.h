@@ -139,6 +139,25 @@ enum mp_uffd_act {
 	NR_UFFD_ACTS,
 };
 
+/*
+ * A concurrent mutator (mp_spec.race): what a second thread of the world's
+ * owner (self targets: of the caller) does to the page of slot race_slot,
+ * race_us microseconds after the call has begun. Such a call has no single
+ * right answer; see mp_diff().
+ */
+enum mp_race {
+	R_NONE,
+	R_MUNMAP,	/* munmap() the page */
+	R_MPROTECT,	/* mprotect() it PROT_NONE */
+	R_MLOCK,	/* mlock() it */
+	R_MUNLOCK,	/* munlock() it */
+	R_DONTNEED,	/* MADV_DONTNEED it */
+	R_COLD,		/* MADV_COLD it (deactivated: off the LRU for a moment) */
+	R_FORK,		/* fork(): private pages not yet shared become shared */
+	R_EXIT,		/* the owner exits (T_OTHER only) */
+	NR_RACES,
+};
+
 #define MP_ROOT		0
 #define MP_USER1	1000
 #define MP_USER2	1001
@@ -166,6 +185,16 @@ struct mp_spec {
 	unsigned short straddle[NR_ARRAYS];
 	unsigned char uffd_act;		/* enum mp_uffd_act */
 	short uffd_slot;
+	unsigned char race;		/* enum mp_race */
+	short race_slot;
+	unsigned short race_us;
+	/*
+	 * MOVE_PAGES_EXT_* flags of the module's call: compared with the native
+	 * call by the rules of Documentation/differences.rst (see mp_diff()).
+	 * Specs with them: no race, arrays in plain memory, no entry inside
+	 * them; with MOVE_PAGES_EXT_GROUP_BY_NODE, no two entries in one folio.
+	 */
+	unsigned char ext;
 	/*
 	 * Outcomes that may legitimately differ between two runs: -EBUSY in a
 	 * status slot (a transient reference, e.g. from the LRU caches or a
@@ -180,6 +209,22 @@ enum { MP_SAME = 0, MP_DIFFERENT = 1, MP_SKIPPED = 2 };
 /*
  * Run @spec natively and through the module (fd of /dev/move_pages), compare.
  * On MP_DIFFERENT or MP_SKIPPED, @why says what.
+ *
+ * A spec with a race is run four times: natively with the mutation made
+ * just after the call and just before it (the two serial answers), then
+ * natively and through the module with the mutator racing the call. Each
+ * raced run must be one the serial answers allow, entry by entry: every
+ * status and final node is the one of either serial run (or -EBUSY, a page
+ * the mutator held for a moment), the return value is one of theirs give or
+ * take the entries that differ, nothing outside the status array is written
+ * and no page that is still mapped lost its contents.
+ *
+ * A spec with extension flags (ext) is compared by the extensions' rules:
+ * a status slot the native call writes gets the same value; a slot it leaves
+ * unwritten (a batch that failed, entries after it) is written by the
+ * module, with an error or a node, and a node is where the page is; the
+ * return value is native's error (but for the -ENOMEM of an aborted batch)
+ * or a count no larger than the slots of pages not moved.
  */
 int mp_diff(const struct mp_spec *spec, char *why, size_t len);
 
@@ -189,6 +234,13 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len);
  * number of PCs, then the PCs. NULL turns it off.
  */
 void mp_diff_cover(u64 *buf, size_t max);
+
+/*
+ * Raced runs so far (two per raced spec: native and module) and those whose
+ * mutation began while the call ran (the others mutated just before or just
+ * after it).
+ */
+void mp_diff_race_stats(long *run, long *landed);
 
 /* Environment: hugetlb pools on both nodes, KSM, the node-0 cpuset. */
 void mp_diff_setup_guest(void);

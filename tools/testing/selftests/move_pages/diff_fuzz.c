@@ -22,7 +22,10 @@
  * own arrays as targets, arrays in untouched, zero-page, read-only and
  * userfaultfd-backed memory whose handler answers late or changes the
  * mapping, arrays straddling page boundaries, huge counts with a short
- * readable prefix, every page kind of the scenario library.
+ * readable prefix, every page kind of the scenario library, and a second
+ * thread (or the owner) that unmaps, protects, locks, unlocks, drops or
+ * deactivates a page, forks or exits while the call runs (such a case is
+ * checked against the two serial answers: see mp_diff()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +39,10 @@
 
 #include "diff.h"
 #include "mp_util.h"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 #define BLOCK		100
 #define LINE_MAX_LEN	16384
@@ -164,6 +171,79 @@ static void random_arrays(struct mp_spec *s)
 	s->uffd_slot = rnd(s->nr);
 }
 
+/*
+ * Slots whose page a mutator may change under the call: not the program's
+ * own text, the vDSO, the call's arrays (which it reads after the call),
+ * nor addresses that are not the world's.
+ */
+static int race_fits(const struct mp_case *c, int i)
+{
+	while (i > 0 && c->slots[i].kind == K_DUP)
+		i--;
+	switch (c->slots[i].kind) {
+	case K_TEXT: case K_VVAR: case K_VVAR_VCLOCK: case K_VDSO: case K_KERNEL:
+	case K_NULL: case K_UNMAPPED: case K_DUP: case K_IN_PAGES: case K_IN_NODES:
+	case K_IN_STATUS:
+		return 0;
+	}
+	return 1;
+}
+
+/* A concurrent mutator on a slot that fits, or none. */
+static void random_race(struct mp_case *c)
+{
+	static const int race_w[NR_RACES] = {
+		[R_MUNMAP] = 3, [R_MPROTECT] = 2, [R_MLOCK] = 1, [R_MUNLOCK] = 1,
+		[R_DONTNEED] = 3, [R_COLD] = 1, [R_FORK] = 2, [R_EXIT] = 1,
+	};
+	static const unsigned short us[] = { 0, 2, 10, 50, 200, 1000 };
+	struct mp_spec *s = &c->spec;
+
+	s->race = pick(race_w, NR_RACES);
+	s->race_slot = rnd(s->nr);
+	s->race_us = us[rnd(ARRAY_SIZE(us))];
+	if ((s->race == R_EXIT && s->target != T_OTHER) || !race_fits(c, s->race_slot))
+		s->race = R_NONE;
+}
+
+/*
+ * Whether the extension flags @ext fit case @c (diff.h, mp_spec.ext): the
+ * rules of the extensions about user memory (every element of a window read
+ * before any lookup) and about duplicates (grouped batches) make answers
+ * that are not upstream's by design, and are checked by ext_test instead.
+ */
+static int ext_fits(const struct mp_case *c, int ext)
+{
+	const struct mp_spec *s = &c->spec;
+
+	if (s->race)
+		return 0;
+	for (int a = 0; a < NR_ARRAYS; a++)
+		if (s->place[a] != A_HEAP)
+			return 0;
+	for (int i = 0; i < s->nr; i++) {
+		int k = c->slots[i].kind;
+
+		if (k >= K_IN_PAGES)
+			return 0;
+		/* Grouped: every entry a page of its own. */
+		if ((ext & MOVE_PAGES_EXT_GROUP_BY_NODE) && k != K_ANON && k != K_UNTOUCHED &&
+		    k != K_UNMAPPED && k != K_KERNEL && k != K_NULL && k != K_MLOCKED &&
+		    k != K_PROT_NONE && k != K_FORK_SHARED && k != K_SWAPPED &&
+		    k != K_PINNED_PIPE && k != K_PINNED_URING)
+			return 0;
+	}
+	return 1;
+}
+
+/* Extension flags for a move, when they fit: exact statuses, grouped or not. */
+static void random_ext(struct mp_case *c)
+{
+	int ext = MOVE_PAGES_EXT_EXACT_STATUS | (rnd(2) ? MOVE_PAGES_EXT_GROUP_BY_NODE : 0);
+
+	c->spec.ext = ext_fits(c, ext) ? ext : 0;
+}
+
 static void random_case(struct mp_case *c)
 {
 	static const int flags[] = { MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, 0, 0x8, 0x6 };
@@ -218,6 +298,10 @@ static void random_case(struct mp_case *c)
 			    c->slots[i].kind == K_THP_MPROTECTED)
 				c->slots[i].init = 0;
 	}
+	if (rnd(100) < 12)
+		random_race(c);
+	if (rnd(100) < 10)
+		random_ext(c);
 }
 
 /* Text form: "key=value ..." then "slots=kind:idx:init>node,...". */
@@ -230,11 +314,18 @@ static int case_format(const struct mp_case *c, char *buf, size_t len)
 	const struct mp_spec *s = &c->spec;
 	size_t o;
 
-	o = snprintf(buf, len, CASE_FORMAT "slots=",
+	o = snprintf(buf, len, CASE_FORMAT,
 		     s->flags, s->query, s->target, s->caller_uid, s->owner_uid,
 		     s->cpuset_node0, s->fault, s->fault_at, s->nr_override, s->pressure,
 		     s->place[0], s->place[1], s->place[2], s->straddle[0], s->straddle[1],
 		     s->straddle[2], s->uffd_act, s->uffd_slot);
+	if (s->race && o < len)
+		o += snprintf(buf + o, len - o, "race=%d@%d+%d ", s->race, s->race_slot,
+			      s->race_us);
+	if (s->ext && o < len)
+		o += snprintf(buf + o, len - o, "ext=%d ", s->ext);
+	if (o < len)
+		o += snprintf(buf + o, len - o, "slots=");
 	for (int i = 0; i < s->nr && o < len; i++)
 		o += snprintf(buf + o, len - o, "%s%d:%d:%d>%d", i ? "," : "",
 			      c->slots[i].kind, c->slots[i].idx, c->slots[i].init,
@@ -246,7 +337,9 @@ static int case_parse(const char *line, struct mp_case *c)
 {
 	struct mp_spec *s = &c->spec;
 	const char *p = strstr(line, "slots=");
-	int pl[3], st[3], act, slot, pressure, target, fault;
+	const char *r = strstr(line, " race=");
+	const char *e = strstr(line, " ext=");
+	int pl[3], st[3], act, slot, pressure, target, fault, race = 0, rslot = 0, us = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->name = "case";
@@ -264,6 +357,16 @@ static int case_parse(const char *line, struct mp_case *c)
 	}
 	s->uffd_act = act;
 	s->uffd_slot = slot;
+	if (r && (sscanf(r, " race=%d@%d+%d", &race, &rslot, &us) != 3 || race < 0 ||
+		  race >= NR_RACES))
+		return -1;
+	s->race = race;
+	s->race_slot = rslot;
+	s->race_us = us;
+	if (e && (sscanf(e, " ext=%d", &us) != 1 || us & ~(MOVE_PAGES_EXT_GROUP_BY_NODE |
+							   MOVE_PAGES_EXT_EXACT_STATUS)))
+		return -1;
+	s->ext = e ? us : 0;
 	p += 6;
 	while (*p && *p != '\n' && s->nr < MP_MAX_SLOTS) {
 		int k, idx, init, node, used;
@@ -279,7 +382,7 @@ static int case_parse(const char *line, struct mp_case *c)
 			p++;
 	}
 	s->slots = c->slots;
-	return s->nr ? 0 : -1;
+	return s->nr && (!s->race || s->race_slot < s->nr) ? 0 : -1;
 }
 
 /* One to three changes to a corpus case, or a slice of another one spliced in. */
@@ -291,7 +394,7 @@ static void mutate(struct mp_case *c, const struct mp_case *other)
 	while (n--) {
 		int i = rnd(s->nr);
 
-		switch (rnd(12)) {
+		switch (rnd(14)) {
 		case 0:
 			random_slot(&c->slots[i], s);
 			break;
@@ -360,6 +463,18 @@ static void mutate(struct mp_case *c, const struct mp_case *other)
 				s->nr = i + len;
 			}
 			break;
+		case 12:
+			if (s->race && rnd(2))
+				s->race = R_NONE;
+			else
+				random_race(c);
+			break;
+		case 13:
+			if (s->ext && rnd(2))
+				s->ext = 0;
+			else
+				random_ext(c);
+			break;
 		}
 	}
 	if (s->fault_at >= s->nr)
@@ -367,6 +482,11 @@ static void mutate(struct mp_case *c, const struct mp_case *other)
 	for (int i = 0; i < s->nr; i++)
 		if (!kind_fits(c->slots[i].kind, s))
 			c->slots[i].kind = K_ANON;
+	if (s->race && (s->race_slot >= s->nr || !race_fits(c, s->race_slot) ||
+			(s->race == R_EXIT && s->target != T_OTHER)))
+		s->race = R_NONE;
+	if (s->ext && !ext_fits(c, s->ext))
+		s->ext = 0;
 }
 
 static int run_case(const struct mp_case *c, char *why, size_t len)
@@ -385,7 +505,19 @@ static void minimise(struct mp_case *c)
 	char why[512];
 	int tries = 0;
 
+	/* Without the mutator, if the difference does not need it. */
+	if (c->spec.race) {
+		t = *c;
+		t.spec.slots = t.slots;
+		t.spec.race = R_NONE;
+		if (run_case(&t, why, sizeof(why)) == MP_DIFFERENT) {
+			*c = t;
+			c->spec.slots = c->slots;
+		}
+	}
 	for (int i = c->spec.nr - 1; i >= 0 && c->spec.nr > 1 && tries < 80; i--, tries++) {
+		if (c->spec.race && i == c->spec.race_slot)
+			continue;
 		t = *c;
 		t.spec.slots = t.slots;
 		memmove(&t.slots[i], &t.slots[i + 1], (t.spec.nr - i - 1) * sizeof(t.slots[0]));
@@ -394,6 +526,10 @@ static void minimise(struct mp_case *c)
 			t.spec.fault_at = t.spec.nr - 1;
 		if (t.spec.uffd_slot > i)
 			t.spec.uffd_slot--;
+		if (t.spec.race_slot > i)
+			t.spec.race_slot--;
+		if (t.spec.race && !race_fits(&t, t.spec.race_slot))
+			continue;
 		if (run_case(&t, why, sizeof(why)) == MP_DIFFERENT) {
 			*c = t;
 			c->spec.slots = c->slots;
@@ -423,6 +559,16 @@ static void report_difference(const char *what, struct mp_case *c, const char *w
 		minimise(c);
 	if (!case_format(c, line, sizeof(line)))
 		printf("# reproducer: %s\n", line);
+}
+
+/* How many raced runs there were, and how many mutations landed inside the call. */
+static void print_races(void)
+{
+	long run, landed;
+
+	mp_diff_race_stats(&run, &landed);
+	if (run)
+		printf("# raced runs: %ld, mutation inside the call: %ld\n", run, landed);
 }
 
 static int cmd_random(int cases, unsigned long long seed)
@@ -462,6 +608,7 @@ static int cmd_random(int cases, unsigned long long seed)
 		fflush(stdout);
 	}
 	printf("# %d same, %d different, %d skipped\n", same, different, skipped);
+	print_races();
 	if (skipped)
 		printf("ok %d random cases built # SKIP %d of %d could not be built\n", blocks + 1,
 		       skipped, cases);
@@ -522,6 +669,7 @@ static int cmd_replay(int nfiles, char **files)
 		printf("%sok %d %s\n", bad ? "not " : "", f + 1, files[f]);
 		fflush(stdout);
 	}
+	print_races();
 	return failed ? 1 : 0;
 }
 
@@ -652,6 +800,7 @@ static int cmd_campaign(int seconds, unsigned long long seed, int nfiles, char *
 	       (long)(time(NULL) - start), (double)runs / (time(NULL) - start + !seconds),
 	       corpus_n, seeded);
 	printf("%d edges, %d PCs, %d differences\n", nedges, npcs, campaign_differences);
+	print_races();
 	for (int i = 0; i < corpus_n; i++)
 		printf("# corpus: %s\n", corpus[i]);
 	for (int h = 0; h < PC_TABLE; h++) {
