@@ -224,7 +224,9 @@ enum { MP_SAME = 0, MP_DIFFERENT = 1, MP_SKIPPED = 2 };
  * unwritten (a batch that failed, entries after it) is written by the
  * module, with an error or a node, and a node is where the page is; the
  * return value is native's error (but for the -ENOMEM of an aborted batch)
- * or a count no larger than the slots of pages not moved.
+ * or a count no larger than the slots of pages not moved; where native
+ * stopped at a failed batch, the module goes on and may end at the error of
+ * a later entry.
  */
 int mp_diff(const struct mp_spec *spec, char *why, size_t len);
 

@@ -302,6 +302,17 @@ static void random_case(struct mp_case *c)
 		random_race(c);
 	if (rnd(100) < 10)
 		random_ext(c);
+	/* Node 1's hugetlb pool empty, and a hugetlb page to move there. */
+	if (rnd(1000) < 5 && !s->pressure) {
+		s->pressure = P_HUGETLB_EXHAUSTED;
+		c->slots[0] = (struct mp_slot){
+			.kind = K_HUGETLB, .idx = rnd(MP_THP_PAGES), .node = 1,
+		};
+		if (s->ext && !ext_fits(c, s->ext))
+			s->ext = 0;
+		if (s->race && !race_fits(c, s->race_slot))
+			s->race = R_NONE;
+	}
 }
 
 /* Text form: "key=value ..." then "slots=kind:idx:init>node,...". */
