@@ -171,13 +171,27 @@ static void random_arrays(struct mp_spec *s)
 	s->uffd_slot = rnd(s->nr);
 }
 
+/* Whether every argument array lives in plain memory. */
+static int plain_arrays(const struct mp_spec *s)
+{
+	for (int a = 0; a < NR_ARRAYS; a++)
+		if (s->place[a] != A_HEAP)
+			return 0;
+	return 1;
+}
+
 /*
  * Slots whose page a mutator may change under the call: not the program's
  * own text, the vDSO, the call's arrays (which it reads after the call),
- * nor addresses that are not the world's.
+ * nor addresses that are not the world's. Nor with arrays served by a
+ * userfaultfd handler: a fork makes the handler's copies fail for a moment
+ * (the range's mmap is changing), which no serial run shows.
  */
 static int race_fits(const struct mp_case *c, int i)
 {
+	for (int a = 0; a < NR_ARRAYS; a++)
+		if (c->spec.place[a] == A_UFFD)
+			return 0;
 	while (i > 0 && c->slots[i].kind == K_DUP)
 		i--;
 	switch (c->slots[i].kind) {
@@ -216,11 +230,8 @@ static int ext_fits(const struct mp_case *c, int ext)
 {
 	const struct mp_spec *s = &c->spec;
 
-	if (s->race)
+	if (s->race || !plain_arrays(s))
 		return 0;
-	for (int a = 0; a < NR_ARRAYS; a++)
-		if (s->place[a] != A_HEAP)
-			return 0;
 	for (int i = 0; i < s->nr; i++) {
 		int k = c->slots[i].kind;
 
