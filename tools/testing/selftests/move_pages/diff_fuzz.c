@@ -223,14 +223,19 @@ static void random_race(struct mp_case *c)
 /*
  * Whether the extension flags @ext fit case @c (diff.h, mp_spec.ext): the
  * rules of the extensions about user memory (every element of a window read
- * before any lookup) and about duplicates (grouped batches) make answers
- * that are not upstream's by design, and are checked by ext_test instead.
+ * before any lookup), duplicates and unwritable status slots (grouped
+ * batches) make answers that are not upstream's by design
+ * (Documentation/differences.rst).
  */
 static int ext_fits(const struct mp_case *c, int ext)
 {
 	const struct mp_spec *s = &c->spec;
 
 	if (s->race || !plain_arrays(s))
+		return 0;
+	/* Grouped, a status fault ends the request in grouped order (by design). */
+	if ((ext & MOVE_PAGES_EXT_GROUP_BY_NODE) &&
+	    (s->fault == F_STATUS_PARTIAL || s->fault == F_STATUS_RO))
 		return 0;
 	for (int i = 0; i < s->nr; i++) {
 		int k = c->slots[i].kind;
@@ -501,6 +506,27 @@ static void mutate(struct mp_case *c, const struct mp_case *other)
 	}
 	if (s->fault_at >= s->nr)
 		s->fault_at = s->nr - 1;
+	/*
+	 * A count larger than the arrays needs a fault that ends the reading
+	 * of entries within them: otherwise the call reads entries and writes
+	 * statuses past them, over whatever the caller has there (a status
+	 * fault does not do: a move reads a batch's entries before it writes
+	 * their statuses).
+	 */
+	if (s->nr_override > s->nr && s->fault != F_PAGES_PARTIAL && s->fault != F_PAGES_NULL &&
+	    !(s->fault == F_NODES_PARTIAL && !s->query)) {
+		s->fault = F_PAGES_PARTIAL;
+		s->fault_at = rnd(s->nr);
+	}
+	/* Node 1 without a free 2 MiB block is a state for moving a THP. */
+	if (s->pressure == P_NO_HUGE_BLOCK) {
+		int thp = 0;
+
+		for (int i = 0; i < s->nr; i++)
+			thp |= c->slots[i].kind == K_THP;
+		if (!thp)
+			s->pressure = P_NONE;
+	}
 	for (int i = 0; i < s->nr; i++)
 		if (!kind_fits(c->slots[i].kind, s))
 			c->slots[i].kind = K_ANON;

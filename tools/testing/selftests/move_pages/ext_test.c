@@ -5,7 +5,8 @@
  * MOVE_PAGES_EXT_GROUP_BY_NODE: interleaved targets, with and without
  * per-page errors (unmapped, never touched, already on the node) and an
  * invalid node half way, give the answers of the native call (there are no
- * duplicate entries, the one case where grouping answers differently).
+ * duplicate entries, where grouping answers differently); a status slot that
+ * cannot be written ends a grouped request in grouped order.
  *
  * MOVE_PAGES_EXT_EXACT_STATUS: with fail_page_alloc making the 21st target
  * allocation fail (upstream: -ENOMEM and the batch's slots unwritten), every
@@ -427,6 +428,62 @@ TEST_F(ext, window_read_before_status_writes)
 	for (int i = 0; i < 8; i++)
 		ASSERT_EQ(i ? 1 : 0, final[i]);
 	munmap(p, 8 * psz);
+}
+
+/*
+ * Grouped, a status slot that cannot be written ends the request in grouped
+ * order (Documentation/differences.rst): pages 0 and 2 go from node 0 to
+ * node 1, page 1 from node 1 to node 0, and status[2] starts an unmapped
+ * page. Natively all three move, status[0] and status[1] are written, then
+ * -EFAULT. Grouped, the node-1 batch (pages 0 and 2) is first and its status
+ * write fails: page 1 stays on node 1, status[1] unwritten. Without the flag,
+ * the module answers as the native call.
+ */
+TEST_F(ext, group_status_fault_in_grouped_order)
+{
+	char *p = mmap(NULL, 3 * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *arr = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int *status = (int *)(arr + psz - 2 * sizeof(int));
+	const int nodes[3] = { 1, 0, 1 }, start[3] = { 0, 1, 0 };
+	const int exts[] = { -1, 0, MOVE_PAGES_EXT_GROUP_BY_NODE,
+			     MOVE_PAGES_EXT_GROUP_BY_NODE | MOVE_PAGES_EXT_EXACT_STATUS };
+	void *pages[3];
+	int final[3], st[3];
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(MAP_FAILED, arr);
+	munmap(arr + psz, psz);
+	memset(p, 7, 3 * psz);
+	for (int i = 0; i < 3; i++)
+		pages[i] = p + (long)i * psz;
+	for (unsigned int e = 0; e < ARRAY_SIZE(exts); e++) {
+		int grouped = exts[e] > 0;
+
+		ASSERT_EQ(0, native_move_pages(0, 3, pages, start, st, MPOL_MF_MOVE));
+		ASSERT_EQ(0, native_move_pages(0, 3, pages, NULL, final, 0));
+		for (int i = 0; i < 3; i++)
+			ASSERT_EQ(start[i], final[i]);
+		status[0] = SENTINEL;
+		status[1] = SENTINEL;
+		errno = 0;
+		EXPECT_EQ(-1, exts[e] < 0 ?
+			  native_move_pages(0, 3, pages, nodes, status, MPOL_MF_MOVE) :
+			  module_move_pages_ext(self->fd, 0, 3, pages, nodes, status,
+						MPOL_MF_MOVE, exts[e]));
+		EXPECT_EQ(EFAULT, errno);
+		ASSERT_EQ(0, native_move_pages(0, 3, pages, NULL, final, 0));
+		EXPECT_EQ(1, status[0]);
+		EXPECT_EQ(grouped ? SENTINEL : 0, status[1]);
+		EXPECT_EQ(1, final[0]);
+		EXPECT_EQ(grouped ? 1 : 0, final[1]) {
+			TH_LOG("ext %d: page 1 on node %d", exts[e], final[1]);
+		}
+		EXPECT_EQ(1, final[2]);
+	}
+	for (int i = 0; i < 3 * (int)psz; i++)
+		ASSERT_EQ(7, p[i]);
+	munmap(p, 3 * psz);
+	munmap(arr, psz);
 }
 
 TEST_HARNESS_MAIN
