@@ -1996,6 +1996,32 @@ static void append_ints(char *buf, size_t len, const char *what, const int *a, i
 		snprintf(buf + at, len - at, "%s]", nr > 6 ? " ..." : "");
 }
 
+/*
+ * What every comparison checks besides the answers: the ints around the
+ * status array of run @r are those of reference run @ref, and neither run
+ * corrupted a page or lost a userfaultfd write protection. @what prefixes
+ * the reason.
+ */
+static int same_surroundings(int nr, const struct run_result *ref, const struct run_result *r,
+			     const char *what, char *why, size_t len)
+{
+	for (int g = 0; g < 2 * MP_GUARD; g++) {
+		if (ref->guard[g] != r->guard[g]) {
+			snprintf(why, len, "%sstatus[%d] (outside the array): %d (reference %d)",
+				 what, g < MP_GUARD ? g - MP_GUARD : nr + g - MP_GUARD,
+				 r->guard[g], ref->guard[g]);
+			return MP_DIFFERENT;
+		}
+	}
+	if (ref->lost_wp || r->lost_wp || ref->corrupt || r->corrupt) {
+		snprintf(why, len,
+			 "%scorrupted pages: %d (reference %d); write protection lost: %d (%d)",
+			 what, r->corrupt, ref->corrupt, r->lost_wp, ref->lost_wp);
+		return MP_DIFFERENT;
+	}
+	return MP_SAME;
+}
+
 static int compare(const struct mp_spec *spec, int nr, const struct run_result *n,
 		   const struct run_result *m, char *why, size_t len)
 {
@@ -2023,25 +2049,7 @@ static int compare(const struct mp_spec *spec, int nr, const struct run_result *
 			return MP_DIFFERENT;
 		}
 	}
-	for (int g = 0; g < 2 * MP_GUARD; g++) {
-		if (n->guard[g] != m->guard[g]) {
-			snprintf(why, len, "status[%d] (outside the array): native %d, module %d",
-				 g < MP_GUARD ? g - MP_GUARD : nr + g - MP_GUARD,
-				 n->guard[g], m->guard[g]);
-			return MP_DIFFERENT;
-		}
-	}
-	if (n->lost_wp || m->lost_wp) {
-		snprintf(why, len, "userfaultfd write protection lost: native %d, module %d",
-			 n->lost_wp, m->lost_wp);
-		return MP_DIFFERENT;
-	}
-	if (n->corrupt || m->corrupt) {
-		snprintf(why, len, "corrupted pages: native %d, module %d",
-			 n->corrupt, m->corrupt);
-		return MP_DIFFERENT;
-	}
-	return MP_SAME;
+	return same_surroundings(nr, n, m, "", why, len);
 }
 
 /* Whether @v is @a or @b, or -EBUSY (a page the mutator held for a moment). */
@@ -2060,6 +2068,7 @@ static int check_raced(const struct mp_spec *s, int nr, const struct run_result 
 {
 	long lo = LONG_MAX, hi = -1;
 	int open = 0, unmoved = 0;
+	char what[32];
 
 	for (int i = 0; i < nr; i++) {
 		if (!either(r->status[i], a->status[i], b->status[i])) {
@@ -2102,19 +2111,8 @@ static int check_raced(const struct mp_spec *s, int nr, const struct run_result 
 			 who, r->ret, r->err, a->ret, a->err, b->ret, b->err, open, unmoved);
 		return MP_DIFFERENT;
 	}
-	for (int g = 0; g < 2 * MP_GUARD; g++)
-		if (r->guard[g] != a->guard[g]) {
-			snprintf(why, len, "%s raced: status[%d] (outside) %d, serially %d",
-				 who, g < MP_GUARD ? g - MP_GUARD : nr + g - MP_GUARD,
-				 r->guard[g], a->guard[g]);
-			return MP_DIFFERENT;
-		}
-	if (r->lost_wp || r->corrupt) {
-		snprintf(why, len, "%s raced: %d pages corrupted, %d lost write protection",
-			 who, r->corrupt, r->lost_wp);
-		return MP_DIFFERENT;
-	}
-	return MP_SAME;
+	snprintf(what, sizeof(what), "%s raced: ", who);
+	return same_surroundings(nr, a, r, what, why, len);
 }
 
 /* A status the extensions write for an entry upstream never got to or left unwritten. */
@@ -2175,19 +2173,7 @@ static int compare_ext(const struct mp_spec *spec, int nr, const struct run_resu
 			 spec->ext, n->ret, n->err, m->ret, m->err, not_moved);
 		return MP_DIFFERENT;
 	}
-	for (int g = 0; g < 2 * MP_GUARD; g++)
-		if (n->guard[g] != m->guard[g]) {
-			snprintf(why, len, "ext %#x: status[%d] (outside): native %d, module %d",
-				 spec->ext, g < MP_GUARD ? g - MP_GUARD : nr + g - MP_GUARD,
-				 n->guard[g], m->guard[g]);
-			return MP_DIFFERENT;
-		}
-	if (n->lost_wp || m->lost_wp || n->corrupt || m->corrupt) {
-		snprintf(why, len, "ext %#x: corrupted: native %d, module %d; lost WP: %d, %d",
-			 spec->ext, n->corrupt, m->corrupt, n->lost_wp, m->lost_wp);
-		return MP_DIFFERENT;
-	}
-	return MP_SAME;
+	return same_surroundings(nr, n, m, "extension flags: ", why, len);
 }
 
 /* A key for a spec's world and call, stable across runs of the same program. */
