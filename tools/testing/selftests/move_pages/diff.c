@@ -2483,26 +2483,22 @@ int mp_diff(const struct mp_spec *spec, char *why, size_t len)
 		if (ret == MP_SAME)
 			snprintf(why, len, "raced: native %ld, module %ld, serially %ld/%ld",
 				 n->ret, m->ret, sh->res[2].ret, sh->res[3].ret);
-	} else if (spec->ext) {
-		/* Extensions are the module's own: the recorded native run is the reference. */
+	} else {
+		/* The module's call has the extensions; "native" (the takeover, replayed) not. */
+		int (*cmp_module)(const struct mp_spec *, int, const struct run_result *,
+				  const struct run_result *, char *, size_t) =
+			spec->ext ? compare_ext : compare;
+
 		if (replay) {
+			/* Both paths are the module now: each against the recorded native run. */
 			ret = compare(spec, w.nr, &ref, n, why, len);
 			if (ret == MP_SAME)
-				ret = compare_ext(spec, w.nr, &ref, m, why, len);
+				ret = cmp_module(spec, w.nr, &ref, m, why, len);
 		} else {
-			ret = compare_ext(spec, w.nr, n, m, why, len);
+			ret = cmp_module(spec, w.nr, n, m, why, len);
 			if (ret == MP_SAME)
 				record_native(key, n);
 		}
-	} else if (replay) {
-		/* Both paths are the module now: each must match the recorded native run. */
-		ret = compare(spec, w.nr, &ref, n, why, len);
-		if (ret == MP_SAME)
-			ret = compare(spec, w.nr, &ref, m, why, len);
-	} else {
-		ret = compare(spec, w.nr, n, m, why, len);
-		if (ret == MP_SAME)
-			record_native(key, n);
 	}
 	if (ret == MP_SAME && !spec->race)
 		summarize(n, m, w.nr, spec->pressure == P_NO_HUGE_BLOCK, why, len);

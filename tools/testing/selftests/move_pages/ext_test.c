@@ -96,6 +96,15 @@ static void run(int fd, unsigned int ext, const int *nodes, const int *holes, in
 	munmap(p, NR * psz);
 }
 
+/* A move of the caller's pages: natively if @ext < 0, else through @fd with @ext. */
+static long move_as(int fd, int ext, unsigned long nr, void **pages, const int *nodes,
+		    int *status)
+{
+	return ext < 0 ? native_move_pages(0, nr, pages, nodes, status, MPOL_MF_MOVE) :
+			 module_move_pages_ext(fd, 0, nr, pages, nodes, status, MPOL_MF_MOVE,
+					       ext);
+}
+
 static int same(const struct call *a, const struct call *b)
 {
 	return a->ret == b->ret && a->err == b->err && !a->corrupt && !b->corrupt &&
@@ -380,10 +389,7 @@ TEST_F(ext, no_node_read_after_unreadable_page_pointer)
 
 		madvise(second, psz, MADV_DONTNEED);
 		errno = 0;
-		EXPECT_EQ(-1, exts[e] < 0 ?
-			  native_move_pages(0, 5, pages, nodes, status, MPOL_MF_MOVE) :
-			  module_move_pages_ext(self->fd, 0, 5, pages, nodes, status,
-						MPOL_MF_MOVE, exts[e]));
+		EXPECT_EQ(-1, move_as(self->fd, exts[e], 5, pages, nodes, status));
 		EXPECT_EQ(EFAULT, errno);
 		ASSERT_EQ(0, native_move_pages(0, 1, &second, NULL, &after, 0));
 		EXPECT_EQ(-ENOENT, after) {
@@ -466,10 +472,7 @@ TEST_F(ext, group_status_fault_in_grouped_order)
 		status[0] = SENTINEL;
 		status[1] = SENTINEL;
 		errno = 0;
-		EXPECT_EQ(-1, exts[e] < 0 ?
-			  native_move_pages(0, 3, pages, nodes, status, MPOL_MF_MOVE) :
-			  module_move_pages_ext(self->fd, 0, 3, pages, nodes, status,
-						MPOL_MF_MOVE, exts[e]));
+		EXPECT_EQ(-1, move_as(self->fd, exts[e], 3, pages, nodes, status));
 		EXPECT_EQ(EFAULT, errno);
 		ASSERT_EQ(0, native_move_pages(0, 3, pages, NULL, final, 0));
 		EXPECT_EQ(1, status[0]);
