@@ -59,4 +59,4 @@ clean:
 	@rm -rf build
 	@find . \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name '*.rmeta' \) -delete
-	@rm -f modules.order Module.symvers src/seccomp_filter_gen.h
+	@rm -f modules.order Module.symvers src/seccomp_filter_gen.h src/uapi_gen.rs src/helpers_gen.rs

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * C helpers of the move_pages module. Each one wraps a static inline or a
- * macro that Rust cannot call; the logic lives in Rust.
+ * macro that Rust cannot call; the logic lives in Rust. The few longer
+ * functions say why they must be C.
  */
 #include <linux/compat.h>
 #include <linux/filter.h>
@@ -39,8 +40,9 @@
 
 static_assert(sizeof(struct folio_walk) <= MP_FOLIO_WALK_BYTES);
 static_assert(__alignof__(struct folio_walk) <= sizeof(u64));
+static_assert(KSYM_SYMBOL_LEN <= MP_KSYM_SYMBOL_LEN);
 
-/* The C compiler's view of what the Rust bindings must agree with. */
+/* C because it is the C compiler's view of what the Rust bindings must agree with. */
 size_t mp_layout(unsigned int item)
 {
 	static const size_t layout[MP_LAYOUT_NR_ITEMS] = {
@@ -68,7 +70,8 @@ size_t mp_layout(unsigned int item)
 #ifdef MODULE
 /*
  * kallsyms_lookup_name() is not exported; a kprobe registered on it reports
- * its address. The probe is removed at once.
+ * its address. The probe is removed at once. C because struct kprobe has no
+ * Rust binding.
  */
 unsigned long mp_kallsyms_lookup_name_addr(void)
 {
@@ -88,7 +91,8 @@ unsigned long mp_kallsyms_lookup_name_addr(void)
 }
 #else
 /*
- * Built into the kernel, the linker binds the migration core: this table
+ * Built into the kernel, the linker binds the migration core (so this is C):
+ * this table
  * takes the address of every function and variable the Rust side's symbol
  * table names (src/symbols.rs), and mp_builtin_lookup_name() hands them out
  * in place of kallsyms_lookup_name(). A name missing here is an error at
@@ -106,8 +110,8 @@ static const struct {
 	MP_SYM(folio_isolate_lru),
 #ifdef CONFIG_HUGETLB_PAGE
 	MP_SYM(folio_isolate_hugetlb),
-	MP_SYM(alloc_migration_target),
 #endif
+	MP_SYM(alloc_migration_target),
 	MP_SYM(folio_walk_start),
 	MP_SYM(vma_pgtable_walk_end),
 	MP_SYM(vma_migratable),
@@ -137,33 +141,14 @@ unsigned long mp_builtin_lookup_name(const char *name)
 }
 #endif
 
-/*
- * Check that @addr is the start of the kernel symbol @name and, for a
- * function, that an indirect call to it is allowed: with IBT it must begin
- * with ENDBR (the kernel seals, with a NOP, the ENDBR of functions it never
- * calls indirectly), and kCFI would reject a call whose type hash it cannot
- * check here.
- */
-int mp_symbol_check(unsigned long addr, const char *name, bool is_func)
+/* Whether the instruction at @addr is exactly ENDBR64 (gen_endbr()). */
+bool mp_is_endbr64(unsigned long addr)
 {
-	char buf[KSYM_SYMBOL_LEN];
-	size_t len = strlen(name);
-
-	if (!addr)
-		return -ENOENT;
-	sprint_symbol(buf, addr);
-	if (strncmp(buf, name, len) || strncmp(buf + len, "+0x0/", 5))
-		return -EFAULT;
-	if (!is_func)
-		return 0;
-	if (IS_ENABLED(CONFIG_CFI) || IS_ENABLED(CONFIG_CFI_CLANG))
-		return -EOPNOTSUPP;
 #ifdef CONFIG_X86_KERNEL_IBT
-	/* Exactly ENDBR64: __is_endbr() also accepts the seal's poison NOP. */
-	if (*(u32 *)addr != gen_endbr())
-		return -EPERM;
+	return *(u32 *)addr == gen_endbr();
+#else
+	return false;
 #endif
-	return 0;
 }
 
 size_t mp_folio_walk_bytes(void)
@@ -174,6 +159,11 @@ size_t mp_folio_walk_bytes(void)
 bool mp_folio_test_hugetlb(struct folio *folio)
 {
 	return folio_test_hugetlb(folio);
+}
+
+bool mp_folio_test_large(struct folio *folio)
+{
+	return folio_test_large(folio);
 }
 
 /*
@@ -207,38 +197,13 @@ void mp_folio_isolated_lru(struct folio *folio, struct list_head *list)
 }
 
 /*
- * Whether a folio isolated on @list holds references beyond its mappings, its
- * page or swap cache, PG_private and the isolation's own (as
- * lru_cache_drain_for_folio() counts them): a per-CPU LRU batch may hold one.
+ * Whether an isolated folio holds references beyond its mappings, its page or
+ * swap cache, PG_private and the isolation's own, as
+ * lru_cache_drain_for_folio() counts them.
  */
-bool mp_list_has_extra_refs(struct list_head *list)
+bool mp_folio_extra_refs(struct folio *folio)
 {
-	struct folio *folio;
-
-	list_for_each_entry(folio, list, lru) {
-		if (folio_test_hugetlb(folio))
-			continue;
-		if (folio_ref_count(folio) != folio_expected_ref_count(folio) + 1)
-			return true;
-	}
-	return false;
-}
-
-/*
- * The number of folios on @list if every one is a small folio (neither large
- * nor hugetlb), else 0.
- */
-size_t mp_list_nr_small(struct list_head *list)
-{
-	struct folio *folio;
-	size_t n = 0;
-
-	list_for_each_entry(folio, list, lru) {
-		if (folio_test_large(folio))
-			return 0;
-		n++;
-	}
-	return n;
+	return folio_ref_count(folio) != folio_expected_ref_count(folio) + 1;
 }
 
 /* The page frame number of the page a folio walk found. */
@@ -258,75 +223,20 @@ u64 mp_folio_nr_pages(struct folio *folio)
 }
 
 /*
- * Write the first page frame number and the size of up to @max folios on
- * @list to @ranges (two entries each); return how many folios are on it.
- */
-size_t mp_list_folio_ranges(struct list_head *list, u64 *ranges, size_t max)
-{
-	struct folio *folio;
-	size_t n = 0;
-
-	list_for_each_entry(folio, list, lru) {
-		if (n < max) {
-			ranges[2 * n] = folio_pfn(folio);
-			ranges[2 * n + 1] = folio_nr_pages(folio);
-		}
-		n++;
-	}
-	return n;
-}
-
-/*
- * __folio_alloc(), through its alloc_hooks() wrapper, so that with memory
- * allocation profiling the new folios are accounted to this call site.
- */
-struct folio *mp_folio_alloc(gfp_t gfp, unsigned int order, int nid)
-{
-	return __folio_alloc(gfp, order, nid, NULL);
-}
-
-/* The gfp mask do_move_pages_to_node() asks alloc_migration_target() for. */
-static gfp_t mp_move_pages_gfp(void)
-{
-	return GFP_HIGHUSER_MOVABLE | __GFP_THISNODE;
-}
-
-/*
  * alloc_migration_target() (@fn: it is not exported) with the control
- * do_move_pages_to_node() passes, for a hugetlb @src: the hstate's gfp rules
- * and pool fallback are hugetlb internals.
+ * do_move_pages_to_node() passes. C because struct migration_target_control
+ * is private to mm/internal.h.
  */
 struct folio *mp_alloc_migration_target(struct folio *(*fn)(struct folio *, unsigned long),
 					struct folio *src, int nid)
 {
 	struct migration_target_control mtc = {
 		.nid = nid,
-		.gfp_mask = mp_move_pages_gfp(),
+		.gfp_mask = GFP_HIGHUSER_MOVABLE | __GFP_THISNODE,
 		.reason = MR_SYSCALL,
 	};
 
 	return fn(src, (unsigned long)&mtc);
-}
-
-/*
- * The gfp mask and order alloc_migration_target() uses for a non-hugetlb
- * @src, with move_pages(2)'s GFP_HIGHUSER_MOVABLE | __GFP_THISNODE.
- */
-gfp_t mp_migration_gfp(struct folio *src, unsigned int *order)
-{
-	gfp_t gfp = mp_move_pages_gfp();
-	enum zone_type zidx;
-
-	*order = 0;
-	if (folio_test_large(src)) {
-		gfp &= ~__GFP_RECLAIM;
-		gfp |= GFP_TRANSHUGE;
-		*order = folio_order(src);
-	}
-	zidx = folio_zonenum(src);
-	if (is_highmem_idx(zidx) || zidx == ZONE_MOVABLE)
-		gfp |= __GFP_HIGHMEM;
-	return gfp;
 }
 
 unsigned long mp_untagged_addr_remote(struct mm_struct *mm, unsigned long addr)
@@ -348,6 +258,7 @@ bool mp_in_compat_syscall(void)
 }
 
 #ifdef CONFIG_SECCOMP_FILTER
+/* C because struct seccomp_filter is private to kernel/seccomp.c. */
 #include "seccomp_filter_gen.h"
 
 /* As kernel/seccomp.c: the action without its data, signed (KILL_PROCESS is lowest). */
@@ -411,11 +322,6 @@ int mp_put_user_int(unsigned long addr, int value)
 bool mp_node_has_memory(int node)
 {
 	return node_state(node, N_MEMORY);
-}
-
-void mp_atomic_dec(atomic_t *v)
-{
-	atomic_dec(v);
 }
 
 /* ftrace_regs_set_instruction_pointer(): where the ftrace trampoline returns to. */

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * C helpers of the move_pages module: static inline kernel functions and
- * macros that Rust cannot call, plus the kprobe-based lookup of
- * kallsyms_lookup_name() (struct kprobe has no Rust binding) in a module, or
- * the linker-bound symbol table when built into the kernel.
+ * macros that Rust cannot call, plus the few things that must be C (each says
+ * why). The Rust declarations (src/ffi.rs) are generated from this header by
+ * bindgen at build time, so a prototype that differs from its definition
+ * does not build.
  */
 #ifndef MOVE_PAGES_HELPERS_H
 #define MOVE_PAGES_HELPERS_H
 
-#include <linux/bits.h>
 #include <linux/types.h>
-#include <linux/gfp_types.h>
 
 struct folio;
 struct folio_walk;
@@ -20,6 +19,9 @@ struct vm_area_struct;
 
 /* Bytes the Rust side reserves for a struct folio_walk. */
 #define MP_FOLIO_WALK_BYTES 64
+
+/* Bytes the Rust side gives sprint_symbol() (at least KSYM_SYMBOL_LEN). */
+#define MP_KSYM_SYMBOL_LEN 1024
 
 /* Offsets and sizes checked against the Rust bindings at load. */
 enum mp_layout_item {
@@ -47,23 +49,20 @@ unsigned long mp_kallsyms_lookup_name_addr(void);
 #else
 unsigned long mp_builtin_lookup_name(const char *name);
 #endif
-int mp_symbol_check(unsigned long addr, const char *name, bool is_func);
+bool mp_is_endbr64(unsigned long addr);
 size_t mp_folio_walk_bytes(void);
 
 bool mp_folio_test_hugetlb(struct folio *folio);
-#define MP_FOLIO_ZERO	BIT(31)
-#define MP_FOLIO_DEVICE	BIT(30)
+bool mp_folio_test_large(struct folio *folio);
+#define MP_FOLIO_ZERO	0x80000000U	/* BIT(31), spelled for bindgen */
+#define MP_FOLIO_DEVICE	0x40000000U	/* BIT(30) */
 u32 mp_folio_info(struct folio *folio, struct folio *huge_zero);
 bool mp_folio_maybe_mapped_shared(struct folio *folio);
+bool mp_folio_extra_refs(struct folio *folio);
 void mp_folio_isolated_lru(struct folio *folio, struct list_head *list);
-bool mp_list_has_extra_refs(struct list_head *list);
-size_t mp_list_nr_small(struct list_head *list);
 u64 mp_folio_walk_pfn(const struct folio_walk *fw);
 u64 mp_folio_pfn(struct folio *folio);
 u64 mp_folio_nr_pages(struct folio *folio);
-size_t mp_list_folio_ranges(struct list_head *list, u64 *ranges, size_t max);
-struct folio *mp_folio_alloc(gfp_t gfp, unsigned int order, int nid);
-gfp_t mp_migration_gfp(struct folio *src, unsigned int *order);
 struct folio *mp_alloc_migration_target(struct folio *(*fn)(struct folio *, unsigned long),
 					struct folio *src, int nid);
 
@@ -75,7 +74,6 @@ bool mp_in_compat_syscall(void);
 u32 mp_seccomp_move_pages(const u64 *args);
 int mp_put_user_int(unsigned long addr, int value);
 bool mp_node_has_memory(int node);
-void mp_atomic_dec(atomic_t *v);
 
 struct ftrace_regs;
 void mp_ftrace_set_ip(struct ftrace_regs *fregs, unsigned long ip);

@@ -21,71 +21,79 @@ use kernel::{
 };
 
 /// `(item of enum mp_layout_item, what, Rust's value)`, in the order of `helpers.h`.
-const ITEMS: [(c_uint, &str, usize); 15] = [
+const ITEMS: [(ffi::mp_layout_item, &str, usize); ffi::mp_layout_item_MP_LAYOUT_NR_ITEMS as usize] = [
     (
-        0,
+        ffi::mp_layout_item_MP_LAYOUT_TASK_SIZE,
         "sizeof(struct task_struct)",
         size_of::<bindings::task_struct>(),
     ),
     (
-        1,
+        ffi::mp_layout_item_MP_LAYOUT_TASK_MM,
         "offsetof(struct task_struct, mm)",
         offset_of!(bindings::task_struct, mm),
     ),
     (
-        2,
+        ffi::mp_layout_item_MP_LAYOUT_TASK_SIGNAL,
         "offsetof(struct task_struct, signal)",
         offset_of!(bindings::task_struct, signal),
     ),
     (
-        3,
+        ffi::mp_layout_item_MP_LAYOUT_SIGNAL_EXEC_UPDATE_LOCK,
         "offsetof(struct signal_struct, exec_update_lock)",
         offset_of!(bindings::signal_struct, exec_update_lock),
     ),
     (
-        4,
+        ffi::mp_layout_item_MP_LAYOUT_MM_SIZE,
         "sizeof(struct mm_struct)",
         size_of::<bindings::mm_struct>(),
     ),
     (
-        5,
+        ffi::mp_layout_item_MP_LAYOUT_MISCDEVICE_SIZE,
         "sizeof(struct miscdevice)",
         size_of::<bindings::miscdevice>(),
     ),
     (
-        6,
+        ffi::mp_layout_item_MP_LAYOUT_MISCDEVICE_MODE,
         "offsetof(struct miscdevice, mode)",
         offset_of!(bindings::miscdevice, mode),
     ),
     (
-        7,
+        ffi::mp_layout_item_MP_LAYOUT_FILE_PRIVATE_DATA,
         "offsetof(struct file, private_data)",
         offset_of!(bindings::file, private_data),
     ),
-    (8, "sizeof(nodemask_t)", size_of::<bindings::nodemask_t>()),
     (
-        9,
+        ffi::mp_layout_item_MP_LAYOUT_NODEMASK_SIZE,
+        "sizeof(nodemask_t)",
+        size_of::<bindings::nodemask_t>(),
+    ),
+    (
+        ffi::mp_layout_item_MP_LAYOUT_LIST_HEAD_SIZE,
         "sizeof(struct list_head)",
         size_of::<bindings::list_head>(),
     ),
-    (10, "sizeof(struct folio)", size_of::<bindings::folio>()),
     (
-        11,
+        ffi::mp_layout_item_MP_LAYOUT_FOLIO_SIZE,
+        "sizeof(struct folio)",
+        size_of::<bindings::folio>(),
+    ),
+    (
+        ffi::mp_layout_item_MP_LAYOUT_VMA_SIZE,
         "sizeof(struct vm_area_struct)",
         size_of::<bindings::vm_area_struct>(),
     ),
     (
-        12,
+        ffi::mp_layout_item_MP_LAYOUT_FTRACE_OPS_SIZE,
         "sizeof(struct ftrace_ops)",
         size_of::<bindings::ftrace_ops>(),
     ),
     (
-        13,
+        ffi::mp_layout_item_MP_LAYOUT_FTRACE_OPS_PRIVATE,
         "offsetof(struct ftrace_ops, private)",
         offset_of!(bindings::ftrace_ops, private),
     ),
     (
-        14,
+        ffi::mp_layout_item_MP_LAYOUT_PT_REGS_DI,
         "offsetof(struct pt_regs, di)",
         offset_of!(bindings::pt_regs, di),
     ),

@@ -1,25 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The move path: `do_pages_move()` and the steps it is made of.
+//! The move path: `do_pages_move()`, with or without the ioctl's extensions, in one walk.
 //!
-//! Consecutive entries with the same target node are isolated onto one [`FolioList`] and moved
-//! with one `migrate_pages()` call; the batch is flushed when the node changes, when an entry
-//! fails or is already on its node, and at the end. The return value and the status-writing
-//! rules are upstream's, including the positive count of pages not migrated.
+//! One walk of the entries serves every [`Policy`]: read `pages[i]` and `nodes[i]`, check the
+//! node, look the page up and isolate it onto the batch of its node, migrate the batch with one
+//! `migrate_pages()` call, write the statuses. The policies differ only in how many entries are
+//! read before the first is looked up, in which order a window's entries are taken, where a
+//! batch ends, and how a batch the core failed in part is reported.
+//!
+//! # Upstream's order (`Policy::UPSTREAM`, `ext_flags == 0`)
+//!
+//! Entry `i + 1` is read after the status of entry `i` is written. Consecutive entries with the
+//! same target node are isolated onto one [`FolioList`]; the batch is migrated when the node
+//! changes, when an entry is not queued (already on its node, or failed: its status is written
+//! first), and at the end. The return value is upstream's, including the positive count of pages
+//! not migrated, which counts the entries not looked at yet.
+//!
+//! An entry that fails its checks (`-EFAULT` for an unreadable `pages[i]`, `nodes[i]` not read
+//! then, `-EFAULT`, `-ENODEV`, `-EACCES`, in that order) ends the request with that error after
+//! the batch before it is migrated: upstream's `goto out_flush`, where the entry's error wins
+//! over the batch's result. A batch migrated on a change of node, or after an entry not queued,
+//! ends the request with its result at once when it fails (`goto out`).
+//!
+//! # The extensions (`ext_flags`)
+//!
+//! - `MOVE_PAGES_EXT_GROUP_BY_NODE`: the entries are read [`WINDOW`] at a time; in each window,
+//!   all the entries with the same target node form one batch, in the order their node first
+//!   appears, instead of one batch per run of equal consecutive targets. Interleaved targets
+//!   then cost one `migrate_pages()` call per node and window, not one per entry.
+//! - `MOVE_PAGES_EXT_EXACT_STATUS`: every slot of a migrated batch is written, with the node for a
+//!   page that moved and the reason for one that did not ([`crate::exact::Fate`]). A failed
+//!   batch does not end the request, and the return value is the number of pages that did not
+//!   move (0 if every queued page moved).
+//!
+//! With either, a window's entries are all read (up to the first that fails its checks) before
+//! any of them is looked up or any of its statuses is written, batches end with their window, and
+//! an entry that is not queued does not end its batch. Everything else is upstream's, entry by
+//! entry: the checks and their order, the `out_flush` rule, the per-page statuses of the lookup
+//! and isolation. Without `MOVE_PAGES_EXT_EXACT_STATUS`, a batch the core fails gives upstream's
+//! answers: its slots are left unwritten and the request returns the error or the number of pages
+//! not migrated, counting the entries not looked at yet.
 
 use crate::{
-    mm_core::{
+    exact::BatchLog,
+    folio::{
         self,
-        BatchLog,
+        FolioWalk, //
+    },
+    isolate::{
         FolioList,
-        FolioWalk,
         Isolation,
         LruCache,
-        MigrateOutcome,
+        MigrateOutcome, //
+    },
+    node::{
+        self,
         NodeMask,
         NUMA_NO_NODE, //
     },
     symbols::Symbols,
+    uapi,
     user::{
         IntArray,
         PagesArray, //
@@ -31,205 +71,588 @@ use kernel::{
 };
 use pin_init::stack_pin_init;
 
-/// What the extensions keep of a queued page: the batch's log, and the page's frame number.
-pub(crate) struct Track<'a> {
-    pub(crate) log: &'a mut BatchLog,
-    pub(crate) pfn: u64,
+/// Entries the extensions read and group at a time (`MOVE_PAGES_EXT_WINDOW`): bounds the memory
+/// a request takes (16 bytes each for the entries, 16 for the batch, 24 for the log of a batch)
+/// whatever its `nr_pages`.
+pub(crate) const WINDOW: usize = uapi::EXT_WINDOW;
+
+/// A move request: its arguments and its target, as the engine reads them.
+pub(crate) struct MoveRequest<'a> {
+    pub(crate) syms: &'static Symbols,
+    /// The target's address space.
+    pub(crate) mm: &'a MmWithUser,
+    /// The nodes the target's cpuset allows.
+    pub(crate) task_nodes: &'a NodeMask,
+    pub(crate) nr_pages: u64,
+    pub(crate) pages: PagesArray,
+    pub(crate) nodes: IntArray,
+    pub(crate) status: IntArray,
+    /// `MPOL_MF_MOVE_ALL`: shared pages move too.
+    pub(crate) all: bool,
 }
 
-/// `__add_folio_for_migration()`: 1 if queued, 0 if already on `node`, else a negative errno.
+/// How a request moves its pages: upstream's way or with the extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Policy {
+    /// Entries read and checked before the first of them is looked up.
+    window: usize,
+    /// A window's entries are taken node by node, in the order each node first appears.
+    group: bool,
+    /// Every page of a batch gets its true status, and a failed batch does not end the request.
+    exact: bool,
+    /// Upstream's batches: an entry that is not queued ends its batch, and batches do not end
+    /// with their window. Their entries are consecutive.
+    upstream_batches: bool,
+}
+
+impl Policy {
+    /// `do_pages_move()` of Linux 7.3.
+    pub(crate) const UPSTREAM: Self = Self {
+        window: 1,
+        group: false,
+        exact: false,
+        upstream_batches: true,
+    };
+
+    /// The policy of the extension flags `ext` (known flags only; 0 is [`Self::UPSTREAM`]).
+    pub(crate) fn from_ext(ext: u32) -> Self {
+        if ext == 0 {
+            return Self::UPSTREAM;
+        }
+        Self {
+            window: WINDOW,
+            group: ext & uapi::EXT_GROUP_BY_NODE != 0,
+            exact: ext & uapi::EXT_EXACT_STATUS != 0,
+            upstream_batches: false,
+        }
+    }
+}
+
+/// How a move request ends: `do_pages_move()`'s return value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Moved {
+    /// The number of pages not migrated, an `int` as upstream computes it (it may have wrapped:
+    /// see [`crate::request::syscall_return`]).
+    Count(c_int),
+    /// An error.
+    Error(Error),
+}
+
+/// A page queued for migration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Queued {
+    /// The page frame number of the page at the entry's address.
+    pub(crate) pfn: u64,
+    /// The first page frame number of its folio, and the folio's size in pages.
+    pub(crate) folio: (u64, u64),
+}
+
+/// What the lookup of one entry did: `__add_folio_for_migration()`'s 1, 0 or `-errno`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Added {
+    /// The folio is isolated on the batch.
+    Queued(Queued),
+    /// The page is already on the target node.
+    OnNode,
+    /// The page cannot be moved: `-EFAULT` (no vma, a vma that cannot migrate, a zero page),
+    /// `-ENOENT` (nothing mapped, device memory), `-EACCES` (shared, without
+    /// `MPOL_MF_MOVE_ALL`), `-EBUSY` (not isolated).
+    Failed(Error),
+}
+
+impl Added {
+    /// The status slot of an entry for `node` that was not queued; `None` for a queued one (its
+    /// status is the batch's).
+    pub(crate) fn status(self, node: c_int) -> Option<c_int> {
+        match self {
+            Added::Queued(_) => None,
+            Added::OnNode => Some(node),
+            Added::Failed(e) => Some(e.to_errno()),
+        }
+    }
+}
+
+/// `__add_folio_for_migration()`.
 fn add_folio(
+    req: &MoveRequest<'_>,
     walk: &FolioWalk<'_>,
-    syms: &Symbols,
     node: c_int,
     list: Pin<&FolioList>,
-    all: bool,
-    track: Option<&mut Track<'_>>,
-) -> c_int {
+) -> Added {
     let folio = walk.folio();
-    let info = folio.info(syms);
+    let info = folio.info(req.syms);
     if info.zero {
-        return EFAULT.to_errno();
+        return Added::Failed(EFAULT);
     }
     if info.zone_device {
-        return ENOENT.to_errno();
+        return Added::Failed(ENOENT);
     }
     if info.nid == node {
-        return 0;
+        return Added::OnNode;
     }
-    if folio.maybe_mapped_shared() && !all {
-        return EACCES.to_errno();
+    if folio.maybe_mapped_shared() && !req.all {
+        return Added::Failed(EACCES);
     }
     match list.isolate(walk) {
-        Isolation::Queued => {
-            if let Some(track) = track {
-                track.log.queued(folio);
-                track.pfn = walk.pfn();
-            }
-            1
-        }
-        Isolation::Busy => EBUSY.to_errno(),
+        Isolation::Queued => Added::Queued(Queued {
+            pfn: walk.pfn(),
+            folio: (folio.pfn(), folio.nr_pages()),
+        }),
+        Isolation::Busy => Added::Failed(EBUSY),
     }
 }
 
-/// `add_folio_for_migration()`: finds the folio at user address `p` and queues it; with
-/// `track`, records the queued folio in the log and the page's frame number.
-pub(crate) fn add_folio_for_migration(
-    syms: &'static Symbols,
-    mm: &MmWithUser,
+/// `add_folio_for_migration()`: finds the folio at user address `p` and queues it for `node`.
+fn add_folio_for_migration(
+    req: &MoveRequest<'_>,
     p: usize,
     node: c_int,
     list: Pin<&FolioList>,
-    all: bool,
-    track: Option<&mut Track<'_>>,
-) -> c_int {
-    let guard = mm.mmap_read_lock();
-    let addr = mm_core::untagged_addr_remote(mm, p);
+) -> Added {
+    let guard = req.mm.mmap_read_lock();
+    let addr = folio::untagged_addr_remote(req.mm, p);
     let Some(vma) = guard.vma_lookup(addr) else {
-        return EFAULT.to_errno();
+        return Added::Failed(EFAULT);
     };
-    if !mm_core::vma_migratable(syms, vma) {
-        return EFAULT.to_errno();
+    if !folio::vma_migratable(req.syms, vma) {
+        return Added::Failed(EFAULT);
     }
-    let ret = match FolioWalk::start(syms, vma, addr) {
-        Some(walk) => add_folio(&walk, syms, node, list, all, track),
-        None => ENOENT.to_errno(),
+    let added = match FolioWalk::start(req.syms, vma, addr) {
+        Some(walk) => add_folio(req, &walk, node, list),
+        None => Added::Failed(ENOENT),
     };
-    ret
+    added
 }
 
 /// [`add_folio_for_migration`], with upstream's `lru_cache_disable()` done on first need: when
 /// the isolation fails (the folio may sit in a per-CPU LRU batch, off the LRU), the caches are
 /// drained and disabled, as upstream has them from the start, and the entry is looked up again.
-#[expect(clippy::too_many_arguments)]
-pub(crate) fn add_folio_draining(
-    syms: &'static Symbols,
-    mm: &MmWithUser,
+fn add_folio_draining(
+    req: &MoveRequest<'_>,
     p: usize,
     node: c_int,
     list: Pin<&FolioList>,
-    all: bool,
     lru: &LruCache,
-    mut track: Option<&mut Track<'_>>,
-) -> c_int {
-    let err = add_folio_for_migration(syms, mm, p, node, list, all, track.as_deref_mut());
-    if err == EBUSY.to_errno() && lru.disable() {
-        return add_folio_for_migration(syms, mm, p, node, list, all, track);
+) -> Added {
+    let added = add_folio_for_migration(req, p, node, list);
+    if added == Added::Failed(EBUSY) && lru.disable() {
+        return add_folio_for_migration(req, p, node, list);
     }
-    err
+    added
 }
 
-/// `move_pages_and_store_status()`: moves the batch `[start, i)` to `node`; on success writes
-/// `node` to its status slots, on partial failure returns the number of pages not migrated
-/// including the `nr_pages - i` not attempted.
-fn move_and_store(
-    list: Pin<&FolioList>,
-    lru: &LruCache,
+/// An entry read and checked: its user address, target node and place in its window.
+///
+/// 16 bytes: a window's entries are allocated before the request's first page, and the page
+/// allocations a request makes up front are part of what it costs under memory pressure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    addr: usize,
     node: c_int,
-    status: IntArray,
-    start: usize,
-    i: usize,
-    nr_pages: u64,
-) -> c_int {
-    if list.is_empty() {
-        return 0;
+    /// The entry's index minus its window's first.
+    slot: u32,
+}
+
+const _: () = assert!(core::mem::size_of::<Entry>() <= 16);
+
+impl Entry {
+    const EMPTY: Self = Self {
+        addr: 0,
+        node: NUMA_NO_NODE,
+        slot: 0,
+    };
+}
+
+/// Upstream's checks of entry `i`, in its order: `pages[i]` is read (`-EFAULT`), then
+/// `nodes[i]` (`-EFAULT`), the node must have memory (`-ENODEV`) and be in the target's cpuset
+/// (`-EACCES`).
+fn read_entry(req: &MoveRequest<'_>, i: usize, slot: u32) -> Result<Entry> {
+    let addr = req.pages.get(i).map_err(|_| EFAULT)?;
+    let node = req.nodes.get(i).map_err(|_| EFAULT)?;
+    if !node::has_memory(node) {
+        return Err(ENODEV);
     }
-    match list.migrate_to(node, lru) {
-        MigrateOutcome::Done => match status.fill(start, node, i - start) {
-            Ok(()) => 0,
-            Err(e) => e.to_errno(),
-        },
-        // Upstream adds an `unsigned long` to an `int`: keep its truncation.
-        MigrateOutcome::NotMigrated(n) => {
-            (n as u64).wrapping_add(nr_pages.wrapping_sub(i as u64)) as c_int
+    if !req.task_nodes.contains(node) {
+        return Err(EACCES);
+    }
+    Ok(Entry { addr, node, slot })
+}
+
+/// The entries of a window in the order they are taken: with `group`, node by node in the order
+/// each node first appears, each node's entries in their order; else as they are. Each entry
+/// taken is marked in the window (its node set to [`NUMA_NO_NODE`]).
+struct BatchOrder<'w> {
+    window: &'w mut [Entry],
+    group: bool,
+    /// The first entry not taken yet (without `group`: the next entry).
+    first: usize,
+    /// With `group`: the node whose entries are being taken, and where the search for its next
+    /// entry goes on.
+    node: Option<(c_int, usize)>,
+}
+
+impl<'w> BatchOrder<'w> {
+    fn new(window: &'w mut [Entry], group: bool) -> Self {
+        Self {
+            window,
+            group,
+            first: 0,
+            node: None,
         }
-        MigrateOutcome::Failed(e) => e.to_errno(),
     }
 }
 
-/// `do_pages_move()`: moves each page to its node and fills `status`.
-#[expect(clippy::too_many_arguments)]
-pub(crate) fn do_pages_move(
-    syms: &'static Symbols,
-    mm: &MmWithUser,
-    task_nodes: &NodeMask,
-    nr_pages: u64,
-    pages: PagesArray,
-    nodes: IntArray,
-    status: IntArray,
-    all: bool,
-) -> c_int {
-    // Upstream's `lru_cache_disable()` happens on first need (see `LruCache`).
-    let lru = LruCache::new(syms);
-    stack_pin_init!(let list = FolioList::new(syms));
-    let list = list.as_ref();
-    let mut current_node = NUMA_NO_NODE;
-    let mut start = 0usize;
-    let mut i = 0usize;
-    let mut err: c_int = 0;
+impl Iterator for BatchOrder<'_> {
+    type Item = Entry;
 
-    // Breaking out of this block is upstream's `goto out_flush`; returning is `goto out`.
-    'flush: {
-        while (i as u64) < nr_pages {
-            err = EFAULT.to_errno();
-            let Ok(p) = pages.get(i) else {
-                break 'flush;
-            };
-            let Ok(node) = nodes.get(i) else {
-                break 'flush;
-            };
-
-            err = ENODEV.to_errno();
-            if !mm_core::node_has_memory(node) {
-                break 'flush;
-            }
-            err = EACCES.to_errno();
-            if !task_nodes.contains(node) {
-                break 'flush;
-            }
-
-            if current_node == NUMA_NO_NODE {
-                current_node = node;
-                start = i;
-            } else if node != current_node {
-                err = move_and_store(list, &lru, current_node, status, start, i, nr_pages);
-                if err != 0 {
-                    return err;
+    fn next(&mut self) -> Option<Entry> {
+        if !self.group {
+            let e = *self.window.get(self.first)?;
+            self.first += 1;
+            return Some(e);
+        }
+        loop {
+            if let Some((node, next)) = self.node.as_mut() {
+                while let Some(e) = self.window.get_mut(*next) {
+                    *next += 1;
+                    if e.node == *node {
+                        let taken = *e;
+                        e.node = NUMA_NO_NODE;
+                        return Some(taken);
+                    }
                 }
-                start = i;
-                current_node = node;
             }
-
-            // Errors in the lookup or isolation are not fatal: they go to the status slot.
-            err = add_folio_draining(syms, mm, p, current_node, list, all, &lru, None);
-            if err > 0 {
-                // Queued for migration.
-                i += 1;
-                continue;
+            // Every entry of the node is taken: on to the node of the first entry left.
+            while self.window.get(self.first)?.node == NUMA_NO_NODE {
+                self.first += 1;
             }
-
-            // Already on the target node (0): store the node, else the error.
-            err = match status.put(i, if err != 0 { err } else { current_node }) {
-                Ok(()) => 0,
-                Err(e) => e.to_errno(),
-            };
-            if err != 0 {
-                break 'flush;
-            }
-            err = move_and_store(list, &lru, current_node, status, start, i, nr_pages);
-            if err != 0 {
-                // Page `i` has been accounted for.
-                return if err > 0 { err - 1 } else { err };
-            }
-            current_node = NUMA_NO_NODE;
-            i += 1;
+            self.node = Some((self.window[self.first].node, self.first));
         }
     }
-    // Do not overwrite an existing error.
-    let err1 = move_and_store(list, &lru, current_node, status, start, i, nr_pages);
-    if err >= 0 {
-        err1
+}
+
+/// The queued entries of the batch.
+enum Members {
+    /// Upstream's batches: entries `first..first + len`.
+    Run { first: usize, len: usize },
+    /// The extensions' batches: `(index, page frame number)` of each entry, in the order queued.
+    Listed(KVec<(usize, u64)>),
+}
+
+impl Members {
+    fn push(&mut self, i: usize, pfn: u64) -> Result {
+        match self {
+            Members::Run { first, len } => {
+                if *len == 0 {
+                    *first = i;
+                }
+                *len += 1;
+                Ok(())
+            }
+            // Within capacity: a batch holds at most a window's entries.
+            Members::Listed(v) => v.push_within_capacity((i, pfn)).map_err(|_| ENOMEM),
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Members::Run { len, .. } => *len = 0,
+            Members::Listed(v) => v.clear(),
+        }
+    }
+
+    /// `store_status()` of every entry: `value`, stopping at the first fault.
+    fn store(&self, status: &IntArray, value: c_int) -> Result {
+        match self {
+            Members::Run { first, len } => status.fill(*first, value, *len),
+            Members::Listed(v) => v.iter().try_for_each(|&(i, _)| status.put(i, value)),
+        }
+    }
+}
+
+/// How a batch ended, for the request.
+enum Flushed {
+    /// Go on.
+    Continue,
+    /// End the request with this.
+    End(Moved),
+}
+
+/// The state of one request's walk.
+struct Mover<'a> {
+    req: &'a MoveRequest<'a>,
+    policy: Policy,
+    lru: LruCache,
+    list: Pin<&'a FolioList>,
+    /// The target node of the current batch, [`NUMA_NO_NODE`] between batches.
+    node: c_int,
+    members: Members,
+    /// With [`Policy::exact`]: the folios of the batch and their fates.
+    log: Option<BatchLog>,
+    /// Entries looked at so far (status written, or queued).
+    seen: u64,
+    /// With [`Policy::exact`]: pages that did not move.
+    not_moved: c_int,
+}
+
+impl<'a> Mover<'a> {
+    fn new(req: &'a MoveRequest<'a>, policy: Policy, list: Pin<&'a FolioList>) -> Result<Self> {
+        let members = if policy.upstream_batches {
+            Members::Run { first: 0, len: 0 }
+        } else {
+            Members::Listed(KVec::with_capacity(policy.window, GFP_KERNEL)?)
+        };
+        let log = if policy.exact {
+            Some(BatchLog::with_capacity(policy.window)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            req,
+            policy,
+            // Upstream's `lru_cache_disable()` happens on first need (see `LruCache`).
+            lru: LruCache::new(req.syms),
+            list,
+            node: NUMA_NO_NODE,
+            members,
+            log,
+            seen: 0,
+            not_moved: 0,
+        })
+    }
+
+    /// Looks entry `i` (at user address `addr`) up and queues its folio on the batch, or writes
+    /// its status. Whether it was queued; an error if its status (or its record) could not be
+    /// written.
+    fn add(&mut self, i: usize, addr: usize) -> Result<bool> {
+        let added = add_folio_draining(self.req, addr, self.node, self.list, &self.lru);
+        self.seen += 1;
+        if let Some(value) = added.status(self.node) {
+            return self.req.status.put(i, value).map(|()| false);
+        }
+        if let Added::Queued(q) = added {
+            self.members.push(i, q.pfn)?;
+            if let Some(log) = self.log.as_mut() {
+                log.queued(q.folio.0, q.folio.1)?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// `move_pages_and_store_status()`: migrates the batch to its node and writes its statuses.
+    fn flush(&mut self) -> Flushed {
+        let flushed = if self.list.is_empty() {
+            Flushed::Continue
+        } else {
+            self.migrate()
+        };
+        self.members.clear();
+        if let Some(log) = self.log.as_mut() {
+            log.clear();
+        }
+        flushed
+    }
+
+    fn migrate(&mut self) -> Flushed {
+        let node = self.node;
+        let Some(log) = self.log.as_mut() else {
+            return match self.list.migrate_to(node, &self.lru, None) {
+                MigrateOutcome::Done => match self.members.store(&self.req.status, node) {
+                    Ok(()) => Flushed::Continue,
+                    Err(e) => Flushed::End(Moved::Error(e)),
+                },
+                // As upstream: the batch's slots stay unwritten, and the count includes the
+                // entries not looked at yet, truncated to an `int` as upstream's `err += nr_pages
+                // - i` does.
+                MigrateOutcome::NotMigrated(n) => Flushed::End(Moved::Count(
+                    (n as u64).wrapping_add(self.req.nr_pages.wrapping_sub(self.seen)) as c_int,
+                )),
+                MigrateOutcome::Failed(e) => Flushed::End(Moved::Error(e)),
+            };
+        };
+        log.begin();
+        let outcome = self.list.migrate_to(node, &self.lru, Some(&mut *log));
+        if !log.known() {
+            // The pages that did not move could not be listed: no exact answer to give.
+            return Flushed::End(Moved::Error(match outcome {
+                MigrateOutcome::Failed(e) => e,
+                _ => ENOMEM,
+            }));
+        }
+        let Members::Listed(members) = &self.members else {
+            return Flushed::Continue;
+        };
+        for &(i, pfn) in members.iter() {
+            let fate = log.fate(pfn);
+            if fate != crate::exact::Fate::Moved {
+                self.not_moved += 1;
+            }
+            if let Err(e) = self.req.status.put(i, fate.status(node)) {
+                return Flushed::End(Moved::Error(e));
+            }
+        }
+        Flushed::Continue
+    }
+
+    /// The walk (see the module documentation), with `buf` for a window's entries.
+    fn run(&mut self, buf: &mut [Entry]) -> Moved {
+        let nr_pages = self.req.nr_pages;
+        let mut base = 0usize;
+        while (base as u64) < nr_pages {
+            let n = (nr_pages - base as u64).min(buf.len() as u64) as usize;
+            // Read and check the window's entries; one that fails ends the request once the
+            // entries before it are handled.
+            let mut read = 0;
+            let mut end = None;
+            while read < n {
+                match read_entry(self.req, base + read, read as u32) {
+                    Ok(e) => buf[read] = e,
+                    Err(e) => {
+                        end = Some(e);
+                        break;
+                    }
+                }
+                read += 1;
+            }
+            for e in BatchOrder::new(&mut buf[..read], self.policy.group) {
+                if e.node != self.node {
+                    // A change of node: the batch is migrated; a failure ends the request with
+                    // the batch's result (upstream's `goto out`).
+                    if let Flushed::End(moved) = self.flush() {
+                        return moved;
+                    }
+                    self.node = e.node;
+                }
+                match self.add(base + e.slot as usize, e.addr) {
+                    Ok(true) => (),
+                    Ok(false) if self.policy.upstream_batches => {
+                        // Upstream migrates the batch after an entry not queued; its count
+                        // already accounts for that entry.
+                        if let Flushed::End(moved) = self.flush() {
+                            return moved;
+                        }
+                        self.node = NUMA_NO_NODE;
+                    }
+                    Ok(false) => (),
+                    Err(e) => {
+                        // `goto out_flush`: the batch is migrated, the error is returned.
+                        let _ = self.flush();
+                        return Moved::Error(e);
+                    }
+                }
+            }
+            if let Some(e) = end {
+                // `goto out_flush`: the entry's error wins over the last batch's result.
+                let _ = self.flush();
+                return Moved::Error(e);
+            }
+            if !self.policy.upstream_batches {
+                if let Flushed::End(moved) = self.flush() {
+                    return moved;
+                }
+                self.node = NUMA_NO_NODE;
+            }
+            base += n;
+        }
+        // `out_flush` with no error: the last batch's result.
+        match self.flush() {
+            Flushed::End(moved) => moved,
+            Flushed::Continue => Moved::Count(self.not_moved),
+        }
+    }
+}
+
+/// `do_pages_move()`: moves each page of `req` to its node and fills its statuses, by `policy`.
+///
+/// Upstream's policy allocates nothing; the extensions allocate their window, batch and log
+/// once, before the first entry.
+pub(crate) fn do_pages_move(req: &MoveRequest<'_>, policy: Policy) -> Moved {
+    stack_pin_init!(let list = FolioList::new(req.syms));
+    let mut one = [Entry::EMPTY; 1];
+    let mut many;
+    let buf: &mut [Entry] = if policy.window == 1 {
+        &mut one
     } else {
-        err
+        many = match KVec::from_elem(Entry::EMPTY, policy.window, GFP_KERNEL) {
+            Ok(v) => v,
+            Err(_) => return Moved::Error(ENOMEM),
+        };
+        &mut many
+    };
+    match Mover::new(req, policy, list.as_ref()) {
+        Ok(mut mover) => mover.run(buf),
+        Err(e) => Moved::Error(e),
+    }
+}
+
+#[kunit_tests(move_pages_migrate)]
+mod tests {
+    use super::*;
+
+    /// The `(slot, node)` of each entry of a window of `nodes`, in the order taken.
+    fn order(nodes: &[c_int], group: bool) -> KVec<(u32, c_int)> {
+        let mut w = KVec::new();
+        for (slot, &node) in nodes.iter().enumerate() {
+            let e = Entry {
+                addr: 0x1000 * slot,
+                node,
+                slot: slot as u32,
+            };
+            assert!(w.push(e, GFP_KERNEL).is_ok());
+        }
+        let mut out = KVec::new();
+        for e in BatchOrder::new(&mut w, group) {
+            assert_eq!(e.addr, 0x1000 * e.slot as usize);
+            assert!(out.push((e.slot, e.node), GFP_KERNEL).is_ok());
+        }
+        assert_eq!(out.len(), nodes.len());
+        out
+    }
+
+    #[test]
+    fn grouping_takes_each_node_in_order_of_first_appearance() {
+        let o = order(&[1, 0, 1, 2, 0, 1], true);
+        assert_eq!(&o[..], &[(0, 1), (2, 1), (5, 1), (1, 0), (4, 0), (3, 2)]);
+    }
+
+    #[test]
+    fn without_grouping_the_order_is_the_entries() {
+        let o = order(&[1, 0, 1, 2, 0, 1], false);
+        assert_eq!(&o[..], &[(0, 1), (1, 0), (2, 1), (3, 2), (4, 0), (5, 1)]);
+    }
+
+    #[test]
+    fn grouping_keeps_sorted_and_single_node_windows() {
+        let o = order(&[3, 3, 3], true);
+        assert_eq!(&o[..], &[(0, 3), (1, 3), (2, 3)]);
+        let o = order(&[0, 0, 1, 1], true);
+        assert_eq!(&o[..], &[(0, 0), (1, 0), (2, 1), (3, 1)]);
+        let o = order(&[2, 1, 0], true);
+        assert_eq!(&o[..], &[(0, 2), (1, 1), (2, 0)]);
+        assert!(order(&[], true).is_empty());
+        assert!(order(&[], false).is_empty());
+    }
+
+    #[test]
+    fn status_of_an_entry_not_queued() {
+        assert_eq!(Added::OnNode.status(2), Some(2));
+        assert_eq!(Added::Failed(EFAULT).status(2), Some(-14));
+        assert_eq!(Added::Failed(EBUSY).status(0), Some(-16));
+        let q = Queued {
+            pfn: 5,
+            folio: (4, 2),
+        };
+        assert_eq!(Added::Queued(q).status(1), None);
+    }
+
+    #[test]
+    fn policies_of_the_extension_flags() {
+        assert_eq!(Policy::from_ext(0), Policy::UPSTREAM);
+        let g = Policy::from_ext(uapi::EXT_GROUP_BY_NODE);
+        assert!(g.group && !g.exact && !g.upstream_batches && g.window == WINDOW);
+        let x = Policy::from_ext(uapi::EXT_EXACT_STATUS);
+        assert!(!x.group && x.exact && !x.upstream_batches);
+        let both = Policy::from_ext(uapi::EXT_GROUP_BY_NODE | uapi::EXT_EXACT_STATUS);
+        assert!(both.group && both.exact);
     }
 }

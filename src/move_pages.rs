@@ -14,6 +14,10 @@
 //!
 //! debugfs (`/sys/kernel/debug/move_pages/`): `takeover` (0/1, writable) and `stats`.
 
+use door::{
+    device,
+    takeover, //
+};
 use kernel::{
     debugfs::{
         Dir,
@@ -22,18 +26,19 @@ use kernel::{
     prelude::*,
 };
 
-mod device;
+mod door;
+mod exact;
 mod ffi;
+mod folio;
+mod isolate;
 mod layout;
 mod migrate;
-mod migrate_ext;
-mod mm_core;
+mod node;
 mod query;
 mod request;
-mod seccomp;
 mod stats;
 mod symbols;
-mod takeover;
+mod target;
 mod uapi;
 mod user;
 

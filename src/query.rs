@@ -3,12 +3,11 @@
 //! The query path: `nodes == NULL` reports the node of each page (`do_pages_stat()`).
 
 use crate::{
-    mm_core::FolioWalk,
+    folio::FolioWalk,
     symbols::Symbols,
     user::{
         IntArray,
-        PagesArray,
-        STAT_CHUNK, //
+        PagesArray, //
     },
 };
 use kernel::{
@@ -18,6 +17,9 @@ use kernel::{
     },
     prelude::*, //
 };
+
+/// The number of pages upstream's query handles per chunk (`DO_PAGES_STAT_CHUNK_NR`).
+const STAT_CHUNK: usize = 16;
 
 /// The status of the page mapped at `addr` in `vma` (`None`: no vma there): its node, or a
 /// negative errno.

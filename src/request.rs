@@ -3,13 +3,16 @@
 //! One `move_pages` request, whatever door it came through: `kernel_move_pages()`.
 
 use crate::{
-    migrate, migrate_ext, mm_core, query,
-    stats::{
+    door::Door,
+    migrate::{
         self,
-        Door, //
+        MoveRequest,
+        Moved,
+        Policy, //
     },
-    symbols,
+    query, stats, symbols, target,
     user::{
+        self,
         IntArray,
         PagesArray, //
     },
@@ -56,43 +59,30 @@ impl Request {
         if self.flags & !(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) != 0 {
             return Err(EINVAL);
         }
-        if self.flags & MPOL_MF_MOVE_ALL != 0 && !mm_core::capable_sys_nice() {
+        if self.flags & MPOL_MF_MOVE_ALL != 0 && !target::capable_sys_nice() {
             return Err(EPERM);
         }
         let syms = symbols::get()?;
-        let target = mm_core::find_mm_struct(syms, self.pid)?;
-        let pages = PagesArray::new(self.pages, mm_core::in_compat_syscall());
+        let target = target::find_mm_struct(syms, self.pid)?;
+        let pages = PagesArray::new(self.pages, user::in_compat_syscall());
         let status = IntArray::new(self.status);
         if self.nodes == 0 {
             return query::do_pages_stat(syms, &target.mm, self.nr_pages, pages, status);
         }
-        let all = self.flags & MPOL_MF_MOVE_ALL != 0;
-        let nodes = IntArray::new(self.nodes);
-        let ret = if self.ext_flags == 0 {
-            migrate::do_pages_move(
-                syms,
-                &target.mm,
-                &target.mems,
-                self.nr_pages,
-                pages,
-                nodes,
-                status,
-                all,
-            )
-        } else {
-            migrate_ext::do_pages_move_ext(
-                syms,
-                &target.mm,
-                &target.mems,
-                self.nr_pages,
-                pages,
-                nodes,
-                status,
-                all,
-                self.ext_flags,
-            )
+        let req = MoveRequest {
+            syms,
+            mm: &target.mm,
+            task_nodes: &target.mems,
+            nr_pages: self.nr_pages,
+            pages,
+            nodes: IntArray::new(self.nodes),
+            status,
+            all: self.flags & MPOL_MF_MOVE_ALL != 0,
         };
-        syscall_return(ret)
+        match migrate::do_pages_move(&req, Policy::from_ext(self.ext_flags)) {
+            Moved::Count(n) => syscall_return(n),
+            Moved::Error(e) => Err(e),
+        }
     }
 }
 

@@ -3,7 +3,10 @@
 //! Counters of what the module served, by front door, shown in debugfs
 //! (`/sys/kernel/debug/move_pages/stats`).
 
-use crate::request::Request;
+use crate::{
+    door::Door,
+    request::Request, //
+};
 use core::fmt;
 use kernel::{
     prelude::*,
@@ -12,17 +15,6 @@ use kernel::{
         Relaxed, //
     },
 };
-
-/// The way a request came in.
-#[derive(Clone, Copy)]
-pub(crate) enum Door {
-    /// The ioctl of `/dev/move_pages`.
-    Ioctl = 0,
-    /// `move_pages(2)` from a 64-bit task, redirected by the takeover.
-    Syscall = 1,
-    /// `move_pages(2)` from a 32-bit task, redirected by the takeover.
-    Syscall32 = 2,
-}
 
 const DOORS: [&str; 3] = ["ioctl", "syscall", "syscall32"];
 

@@ -100,9 +100,8 @@ symbols! {
     func lru_cache_disable: unsafe extern "C" fn(),
     /// `atomic_t lru_disable_count`, decremented by the static inline `lru_cache_enable()`.
     var lru_disable_count: *mut bindings::atomic_t,
-    /// `struct folio *alloc_migration_target(struct folio *, unsigned long)`, used for hugetlb
-    /// folios, whose pools and hstate rules it knows.
-    #[cfg(CONFIG_HUGETLB_PAGE)]
+    /// `struct folio *alloc_migration_target(struct folio *, unsigned long)`: the destination
+    /// of each folio, with the kernel's own gfp rules.
     func alloc_migration_target: NewFolioFn,
     /// `struct task_struct *find_get_task_by_vpid(pid_t)`.
     func find_get_task_by_vpid:
@@ -147,39 +146,65 @@ pub(crate) fn get() -> Result<&'static Symbols> {
     SYMBOLS.as_ref().ok_or(ENOENT)
 }
 
+/// Checks that `addr` is the start of the kernel symbol `name` and, for a function, that an
+/// indirect call to it is allowed: with IBT it must begin with `ENDBR64` (the kernel seals, with a
+/// NOP, the `ENDBR` of functions it never calls indirectly), and kCFI would reject a call whose
+/// type hash the module cannot check.
+fn check_symbol(
+    addr: usize,
+    name: &CStr,
+    is_func: bool,
+) -> core::result::Result<(), (Error, &'static str)> {
+    if addr == 0 {
+        return Err((ENOENT, "not found by kallsyms"));
+    }
+    let mut buf = KVec::<u8>::from_elem(0, ffi::MP_KSYM_SYMBOL_LEN as usize, GFP_KERNEL)
+        .map_err(|_| (ENOMEM, "no memory"))?;
+    // SAFETY: `buf` has room for `KSYM_SYMBOL_LEN` bytes (asserted in `helpers.c`);
+    // `sprint_symbol` only formats `addr` through kallsyms.
+    unsafe { bindings::sprint_symbol(buf.as_mut_ptr().cast(), addr as c_ulong) };
+    // "name+0x0/size [module]": the address is the symbol's start.
+    let expected = name.to_bytes();
+    let at_start = buf.starts_with(expected) && buf[expected.len()..].starts_with(b"+0x0/");
+    if !at_start {
+        return Err((EFAULT, "address is not the start of the symbol"));
+    }
+    if !is_func {
+        return Ok(());
+    }
+    if cfg!(CONFIG_CFI) || cfg!(CONFIG_CFI_CLANG) {
+        return Err((EOPNOTSUPP, "kCFI kernel: indirect call not checkable"));
+    }
+    // SAFETY: `addr` is the start of a kernel function (checked above): its first instruction is
+    // mapped kernel text.
+    if cfg!(CONFIG_X86_KERNEL_IBT) && !unsafe { ffi::mp_is_endbr64(addr as c_ulong) } {
+        return Err((EPERM, "IBT: its ENDBR is sealed, no indirect call"));
+    }
+    Ok(())
+}
+
 /// Looks up and verifies one symbol; on failure, says why.
 fn find_checked(
     find: KallsymsLookupNameFn,
     name: &CStr,
     is_func: bool,
-) -> core::result::Result<usize, (c_int, &'static str)> {
+) -> core::result::Result<usize, (Error, &'static str)> {
     // SAFETY: `find` is `kallsyms_lookup_name` (verified by `resolve`) or, built in, the
     // linker-bound table's lookup, both `unsigned long (const char *)`; `name` is a valid C
     // string.
     let addr = unsafe { find(name.as_char_ptr()) };
-    // SAFETY: `mp_symbol_check` only formats `addr` through kallsyms and, for functions, reads
-    // the first instruction of a symbol it has just found in the kernel's text.
-    let ret = unsafe { ffi::mp_symbol_check(addr, name.as_char_ptr(), is_func) };
-    let why = match ret {
-        0 => return Ok(addr),
-        r if r == -(bindings::ENOENT as c_int) => "not found by kallsyms",
-        r if r == -(bindings::EFAULT as c_int) => "address is not the start of the symbol",
-        r if r == -(bindings::EPERM as c_int) => "IBT: its ENDBR is sealed, no indirect call",
-        r if r == -(bindings::EOPNOTSUPP as c_int) => "kCFI kernel: indirect call not checkable",
-        _ => "unusable",
-    };
-    Err((ret, why))
+    check_symbol(addr, name, is_func).map(|()| addr)
 }
 
 /// Looks up and verifies one symbol, logging why it cannot be used.
 fn lookup(find: KallsymsLookupNameFn, name: &CStr, is_func: bool) -> Result<usize> {
-    find_checked(find, name, is_func).map_err(|(ret, why)| {
+    find_checked(find, name, is_func).map_err(|(e, why)| {
         pr_err!(
             "cannot use kernel symbol {}: {}\n",
             name.to_str().unwrap_or("?"),
             why
         );
-        Error::from_errno(ret)
+        e
     })
 }
 
@@ -192,14 +217,9 @@ fn kallsyms_lookup_name() -> Result<KallsymsLookupNameFn> {
         pr_err!("cannot find kallsyms_lookup_name (a kprobe on it failed: CONFIG_KPROBES?)\n");
         return Err(ENOENT);
     }
-    // SAFETY: Only the address is checked here, nothing is called.
-    let ret = unsafe { ffi::mp_symbol_check(addr, c"kallsyms_lookup_name".as_char_ptr(), true) };
-    if ret != 0 {
-        pr_err!(
-            "kprobe address of kallsyms_lookup_name is not callable ({})\n",
-            ret
-        );
-        return Err(Error::from_errno(ret));
+    if let Err((e, why)) = check_symbol(addr as usize, c"kallsyms_lookup_name", true) {
+        pr_err!("kprobe address of kallsyms_lookup_name is not callable: {why}\n");
+        return Err(e);
     }
     // SAFETY: `addr` was just verified to be the entry of `kallsyms_lookup_name`, whose C type is
     // `unsigned long kallsyms_lookup_name(const char *)`.

@@ -21,6 +21,13 @@ use kernel::{
     },
 };
 
+/// Returns whether the current system call or ioctl comes from a 32-bit task, whose `pages`
+/// array holds 4-byte pointers.
+pub(crate) fn in_compat_syscall() -> bool {
+    // SAFETY: Reads the current task's syscall state; no requirement.
+    unsafe { ffi::mp_in_compat_syscall() }
+}
+
 /// `copy_from_user_nofault()` of `out.len()` bytes at user address `addr`: whether every byte was
 /// read with no page fault to handle.
 fn read_nofault(addr: usize, out: &mut [u8]) -> bool {
@@ -115,9 +122,6 @@ impl PagesArray {
         !self.compat && read_nofault(self.addr_of(first), out.as_mut_bytes())
     }
 }
-
-/// The number of pages the query path handles per chunk (`DO_PAGES_STAT_CHUNK_NR`).
-pub(crate) const STAT_CHUNK: usize = 16;
 
 /// A user array of `int` (`nodes` or `status`).
 #[derive(Clone, Copy)]

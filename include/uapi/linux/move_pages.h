@@ -63,6 +63,8 @@ struct move_pages_args {
 #define MOVE_PAGES_EXT_WINDOW		1024
 
 #define MOVE_PAGES_IOC_MAGIC		0xB7
-#define MOVE_PAGES_IOC_MOVE		_IOW(MOVE_PAGES_IOC_MAGIC, 0x01, struct move_pages_args)
+#define MOVE_PAGES_IOC_NR_MOVE		0x01
+#define MOVE_PAGES_IOC_MOVE		_IOW(MOVE_PAGES_IOC_MAGIC, MOVE_PAGES_IOC_NR_MOVE, \
+					     struct move_pages_args)
 
 #endif /* _UAPI_LINUX_MOVE_PAGES_H */

@@ -5,7 +5,8 @@
 //!
 //! [`move_pages`] has libnuma's C signature and semantics (return value, `errno`, status array),
 //! so a C program can link against this library instead of libnuma; [`Device::move_pages`] is the
-//! safe Rust interface. The ABI is `include/uapi/linux/move_pages.h`.
+//! safe Rust interface. The ABI is `include/uapi/linux/move_pages.h`; the types and constants
+//! here mirror it, and `tests/abi.rs` checks the mirror against the header with a C compiler.
 
 use std::ffi::{c_int, c_long, c_ulong, c_void};
 use std::fs::File;
@@ -13,7 +14,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::OnceLock;
 
-/// Path of the module's device node.
+/// `MOVE_PAGES_DEVICE`: path of the module's device node.
 pub const DEVICE: &str = "/dev/move_pages";
 
 /// `MPOL_MF_MOVE`: move pages mapped only by the target process.
@@ -48,12 +49,29 @@ pub struct MovePagesArgs {
 /// `MOVE_PAGES_ARGS_SIZE_VER0`.
 pub const ARGS_SIZE_VER0: u32 = 64;
 
-const IOC_WRITE: c_ulong = 1;
-const IOC_MAGIC: c_ulong = 0xB7;
+/// `MOVE_PAGES_EXT_GROUP_BY_NODE`: in each window of [`MOVE_PAGES_EXT_WINDOW`] entries, move all
+/// the pages bound for one node in one batch.
+pub const MOVE_PAGES_EXT_GROUP_BY_NODE: u32 = 1 << 0;
+/// `MOVE_PAGES_EXT_EXACT_STATUS`: write the status of every page of a batch the migration core
+/// failed in part, and go on with the rest.
+pub const MOVE_PAGES_EXT_EXACT_STATUS: u32 = 1 << 1;
+/// `MOVE_PAGES_EXT_WINDOW`: the number of entries [`MOVE_PAGES_EXT_GROUP_BY_NODE`] groups at a
+/// time.
+pub const MOVE_PAGES_EXT_WINDOW: usize = 1024;
 
-/// `MOVE_PAGES_IOC_MOVE`: `_IOW(0xB7, 0x01, struct move_pages_args)`.
-pub const MOVE_PAGES_IOC_MOVE: c_ulong =
-    (IOC_WRITE << 30) | ((ARGS_SIZE_VER0 as c_ulong) << 16) | (IOC_MAGIC << 8) | 0x01;
+/// `_IOC_WRITE` of `<asm-generic/ioctl.h>`.
+const IOC_WRITE: c_ulong = 1;
+/// `MOVE_PAGES_IOC_MAGIC`: the ioctl type of the device.
+pub const IOC_MAGIC: c_ulong = 0xB7;
+/// `MOVE_PAGES_IOC_NR_MOVE`: the number of the move request.
+pub const IOC_NR_MOVE: c_ulong = 0x01;
+
+/// `MOVE_PAGES_IOC_MOVE`: `_IOW(MOVE_PAGES_IOC_MAGIC, MOVE_PAGES_IOC_NR_MOVE,
+/// struct move_pages_args)`.
+pub const MOVE_PAGES_IOC_MOVE: c_ulong = (IOC_WRITE << 30)
+    | ((std::mem::size_of::<MovePagesArgs>() as c_ulong) << 16)
+    | (IOC_MAGIC << 8)
+    | IOC_NR_MOVE;
 
 extern "C" {
     fn ioctl(fd: c_int, request: c_ulong, ...) -> c_int;

@@ -39,7 +39,8 @@ only=$(sed -n 's/.*mp\.only=\([a-z0-9_,]*\).*/\1/p' /proc/cmdline)
 #    user pages kept from a big move would not hide.
 free_slack_kib=8192
 stacks=/sys/kernel/debug/page_owner_stacks
-# A stack through the callback: the Rust function or, for hugetlb, the C helper.
+# A stack through the callback: the Rust function and the C helper that calls
+# the kernel's alloc_migration_target().
 callback='alloc_target.*[[]move_pages[]]|mp_alloc_migration_target'
 settle() {
 	sync

@@ -6,15 +6,17 @@
 //! system call does not already grant to every user, because each request goes through the
 //! syscall's own checks (`CAP_SYS_NICE` for `MPOL_MF_MOVE_ALL`, `ptrace_may_access()` for
 //! another process, the target's cpuset), and first through the caller's seccomp filters, run
-//! as for the system call ([`crate::seccomp`]).
+//! as for the system call ([`crate::door::seccomp`]).
 
 use crate::{
-    request,
-    seccomp::{
-        self,
-        Verdict, //
+    door::{
+        seccomp::{
+            self,
+            Verdict, //
+        },
+        Door,
     },
-    stats::Door,
+    request,
     uapi::{
         MovePagesArgs,
         MOVE_PAGES_IOC_MOVE, //

@@ -24,12 +24,12 @@
 //!    module's text.
 
 use crate::{
+    door::Door,
     ffi,
     request::{
         self,
         Request, //
     },
-    stats::Door,
     symbols,
 };
 use core::fmt;
@@ -42,6 +42,10 @@ use kernel::{
             Relaxed, //
         },
         Mutex,
+    },
+    time::{
+        delay::fsleep,
+        Delta, //
     },
     types::Opaque,
     uaccess::UserSliceReader,
@@ -216,8 +220,8 @@ impl Takeover {
         }
         for (i, entry) in self.entries.iter().enumerate() {
             if let Err(e) = self.register(i, entry) {
-                for (j, done) in self.entries.iter().enumerate().take(i) {
-                    self.unregister(j, done);
+                for j in 0..i {
+                    self.unregister(j);
                 }
                 return Err(e);
             }
@@ -237,8 +241,8 @@ impl Takeover {
         if !*enabled {
             return Ok(());
         }
-        for (i, entry) in self.entries.iter().enumerate() {
-            self.unregister(i, entry);
+        for i in 0..self.entries.len() {
+            self.unregister(i);
         }
         *enabled = false;
         drop(enabled);
@@ -294,7 +298,7 @@ impl Takeover {
         Ok(())
     }
 
-    fn unregister(&self, i: usize, _entry: &Entry) {
+    fn unregister(&self, i: usize) {
         let ops = self.ops[i].get();
         // SAFETY: `ops` was registered by `register`; after unregistering, ftrace no longer
         // calls `redirect` for it, and its filter can be freed.
@@ -314,8 +318,7 @@ fn drain(interruptible: bool) -> Result {
         if interruptible && kernel::current!().signal_pending() {
             return Err(EINTR);
         }
-        // SAFETY: Sleeping is allowed here.
-        unsafe { bindings::msleep(10) };
+        fsleep(Delta::from_millis(10));
     }
     // SAFETY: As above.
     unsafe { bindings::synchronize_rcu_tasks() };

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The ways a request comes in: the ioctl of `/dev/move_pages` ([`device`], which runs the
+//! caller's seccomp filters first, [`seccomp`]) and, with the takeover on, the kernel's own
+//! `move_pages(2)` entry points ([`takeover`]). Each turns its arguments into a
+//! [`crate::request::Request`] and hands it to [`crate::request::serve`] with its [`Door`].
+
+pub(crate) mod device;
+pub(crate) mod seccomp;
+pub(crate) mod takeover;
+
+/// The way a request came in.
+#[derive(Clone, Copy)]
+pub(crate) enum Door {
+    /// The ioctl of `/dev/move_pages`.
+    Ioctl = 0,
+    /// `move_pages(2)` from a 64-bit task, redirected by the takeover.
+    Syscall = 1,
+    /// `move_pages(2)` from a 32-bit task, redirected by the takeover.
+    Syscall32 = 2,
+}
