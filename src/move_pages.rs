@@ -6,11 +6,12 @@
 //! the pages to requested nodes through the kernel's own migration core, with the return value
 //! and per-page status of the system call of Linux 7.3 (`mm/migrate.c`).
 //!
-//! Requests arrive through the ioctl of `/dev/move_pages` ([`device`]) or, with the takeover on,
-//! through the kernel's own `move_pages(2)` entry points ([`takeover`]), and become a
-//! [`request::Request`], which runs the query path ([`query`]) or the move path ([`migrate`]).
-//! [`mm_core`] is the boundary with the migration core, [`symbols`] resolves what the kernel
-//! does not export, [`layout`] checks the bindings against the C compiler.
+//! Requests arrive through the ioctl of `/dev/move_pages` ([`door::device`]) or, with the
+//! takeover on, through the kernel's own `move_pages(2)` entry points ([`door::takeover`]), and
+//! become a [`request::Request`], which runs the query path ([`query`]) or the move path
+//! ([`migrate`]). [`folio`], [`isolate`], [`target`] and [`node`] are the boundary with the
+//! migration core, [`symbols`] resolves what the kernel does not export, [`layout`] checks the
+//! bindings against the C compiler.
 //!
 //! debugfs (`/sys/kernel/debug/move_pages/`): `takeover` (0/1, writable) and `stats`.
 

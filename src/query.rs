@@ -199,3 +199,53 @@ pub(crate) fn do_pages_stat(
     }
     Ok(0)
 }
+
+#[kunit_tests(move_pages_query)]
+mod tests {
+    use super::*;
+
+    fn native(pages: usize) -> PagesArray {
+        PagesArray::new(pages, false)
+    }
+
+    #[test]
+    fn separate_arrays_do_not_overlap() {
+        // 64 pointers at 0x10000 (512 bytes), 64 statuses right after them, or before.
+        assert!(!overlaps(&native(0x10000), &IntArray::new(0x10200), 0, 64));
+        assert!(!overlaps(
+            &native(0x10000),
+            &IntArray::new(0x10000 - 256),
+            0,
+            64
+        ));
+        // Entries 64..128: the statuses at 0x10100 + 256 cover 0x10200..0x10300, the pointers
+        // 0x10200..0x10400.
+        assert!(overlaps(&native(0x10000), &IntArray::new(0x10100), 64, 64));
+    }
+
+    #[test]
+    fn statuses_inside_the_pointers_overlap() {
+        assert!(overlaps(&native(0x10000), &IntArray::new(0x10000), 0, 64));
+        assert!(overlaps(&native(0x10000), &IntArray::new(0x101fc), 0, 64));
+        // The last status slot touches the first pointer's last byte.
+        assert!(overlaps(
+            &native(0x10004),
+            &IntArray::new(0x10004 - 252),
+            0,
+            64
+        ));
+        assert!(!overlaps(
+            &native(0x10004),
+            &IntArray::new(0x10004 - 256),
+            0,
+            64
+        ));
+    }
+
+    #[test]
+    fn wrapping_ranges_count_as_overlapping() {
+        let top = usize::MAX - 100;
+        assert!(overlaps(&native(top), &IntArray::new(0x10000), 0, 64));
+        assert!(overlaps(&native(0x10000), &IntArray::new(top), 0, 64));
+    }
+}

@@ -62,14 +62,23 @@ fn write_nofault(addr: usize, data: &[u8]) -> bool {
 /// layout the syscall's compat path reads).
 #[derive(Clone, Copy)]
 pub(crate) struct PagesArray {
-    base: usize,
+    base: UserPtr,
     compat: bool,
 }
 
 impl PagesArray {
     /// The array at user address `base`; `compat` for a 32-bit caller.
     pub(crate) fn new(base: usize, compat: bool) -> Self {
-        Self { base, compat }
+        Self {
+            base: UserPtr::from_addr(base),
+            compat,
+        }
+    }
+
+    /// The user pointer to element `i` (wrapping, as the C pointer arithmetic it mirrors).
+    fn ptr(&self, i: usize) -> UserPtr {
+        self.base
+            .wrapping_byte_add(i.wrapping_mul(self.elem_size()))
     }
 
     fn elem_size(&self) -> usize {
@@ -82,7 +91,7 @@ impl PagesArray {
 
     /// The user address of element `i`.
     pub(crate) fn addr_of(&self, i: usize) -> usize {
-        self.base.wrapping_add(i.wrapping_mul(self.elem_size()))
+        self.ptr(i).as_const_ptr() as usize
     }
 
     /// Whether this is a 32-bit caller's array.
@@ -92,8 +101,7 @@ impl PagesArray {
 
     /// `get_user()` of element `i`.
     pub(crate) fn get(&self, i: usize) -> Result<usize> {
-        let addr = self.base.wrapping_add(i.wrapping_mul(self.elem_size()));
-        let mut reader = UserSlice::new(UserPtr::from_addr(addr), self.elem_size()).reader();
+        let mut reader = UserSlice::new(self.ptr(i), self.elem_size()).reader();
         if self.compat {
             Ok(reader.read::<u32>()? as usize)
         } else {
@@ -111,7 +119,7 @@ impl PagesArray {
             return Ok(());
         }
         let bytes = out.as_mut_bytes();
-        UserSlice::new(UserPtr::from_addr(self.addr_of(first)), bytes.len())
+        UserSlice::new(self.ptr(first), bytes.len())
             .reader()
             .read_slice(bytes)
     }
@@ -126,22 +134,25 @@ impl PagesArray {
 /// A user array of `int` (`nodes` or `status`).
 #[derive(Clone, Copy)]
 pub(crate) struct IntArray {
-    base: usize,
+    base: UserPtr,
 }
 
 impl IntArray {
     /// The array at user address `base`.
     pub(crate) fn new(base: usize) -> Self {
-        Self { base }
+        Self {
+            base: UserPtr::from_addr(base),
+        }
     }
 
+    /// The user pointer to element `i` (wrapping, as the C pointer arithmetic it mirrors).
     fn ptr(&self, i: usize) -> UserPtr {
-        UserPtr::from_addr(self.addr_of(i))
+        self.base.wrapping_byte_add(i.wrapping_mul(4))
     }
 
     /// The user address of element `i`.
     pub(crate) fn addr_of(&self, i: usize) -> usize {
-        self.base.wrapping_add(i.wrapping_mul(4))
+        self.ptr(i).as_const_ptr() as usize
     }
 
     /// `get_user()` of element `i`.

@@ -30,7 +30,12 @@ install() { # KSRC DIR
 	rm -rf "$dest"
 	mkdir -p "$dest/src"
 	cp "$top/Kbuild" "$top/Kconfig" "$top/README.md" "$dest/"
-	cp "$top"/src/*.rs "$top"/src/*.c "$top"/src/*.h "$dest/src/"
+	# The sources, not what a build left next to them (objects, generated files).
+	(cd "$top" && find src -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) \
+		! -name '*_gen.*') | while read -r f; do
+		mkdir -p "$dest/$(dirname "$f")"
+		cp "$top/$f" "$dest/$f"
+	done
 	cp -r "$top/Documentation" "$top/include" "$dest/"
 	# Edit real files, never through a symbolic link into another tree.
 	local f

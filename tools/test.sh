@@ -92,6 +92,12 @@ st=$?
 cat "$out/rust-analyzer.log"
 result $st "make rust-analyzer writes rust-project.json"
 
+# Every mutant of make mutants still finds the code it changes.
+python3 tools/mutants/apply.py tools/mutants/catalogue check . >"$out/mutants.log" 2>&1
+st=$?
+cat "$out/mutants.log"
+result $st "the mutant catalogue applies to the sources"
+
 bash -n tools/vm/init tools/vm/*.sh tools/*.sh tools/testing/selftests/move_pages/*.sh
 result $? "shell scripts parse"
 

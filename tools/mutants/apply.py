@@ -4,6 +4,8 @@
 
 Usage: apply.py CATALOGUE list            the ids and descriptions
        apply.py CATALOGUE apply ID TREE   plant mutant ID in the copy TREE
+       apply.py CATALOGUE check TREE      every mutant applies to TREE (which is
+                                          left unchanged)
 
 A mutant is "[Mxx] FILE: description" followed by pairs of lines "- FIND"
 and "+ REPLACEMENT": each FIND must occur exactly once in FILE when it is
@@ -30,7 +32,8 @@ def parse(path):
     return mutants
 
 
-def apply(m, tree):
+def mutate(m, tree):
+    """The text of m's file with m planted."""
     path = "%s/%s" % (tree, m["file"])
     text = open(path).read()
     orig = text
@@ -41,6 +44,11 @@ def apply(m, tree):
         text = text.replace(find, repl)
     if text == orig:
         sys.exit("%s: changes nothing" % m["id"])
+    return path, text
+
+
+def apply(m, tree):
+    path, text = mutate(m, tree)
     open(path, "w").write(text)
 
 
@@ -52,6 +60,10 @@ def main():
     if sys.argv[2] == "list":
         for m in mutants:
             print("%s\t%s\t%s" % (m["id"], m["file"], m["what"]))
+    elif sys.argv[2] == "check":
+        for m in mutants:
+            mutate(m, sys.argv[3])
+        print("%d mutants apply" % len(mutants))
     elif sys.argv[2] == "apply":
         apply(next(m for m in mutants if m["id"] == sys.argv[3]), sys.argv[4])
 
