@@ -193,6 +193,11 @@ if not any(c["root_module"] == root for c in crates):
         "edition": kernel["edition"],
         "env": kernel["env"],
     })
+# Where Kbuild writes the bindgen output the sources include (MOVE_PAGES_GEN):
+# next to them, in an out-of-tree build.
+for c in crates:
+    if c["root_module"] == root:
+        c["env"] = dict(c.get("env", {}), MOVE_PAGES_GEN=root.rsplit("/", 1)[0])
 json.dump(project, open(path, "w"), sort_keys=True, indent=4)
 PY
 	say "wrote rust-project.json"

@@ -68,16 +68,18 @@ bz=$k/arch/x86/boot/bzImage
 # that Kbuild rebuilds only what changed.
 m=$out/module
 mkdir -p "$m/src"
-sync_file() { cmp -s "$1" "$2" || cp "$1" "$2"; }
+sync_file() { mkdir -p "$(dirname "$2")"; cmp -s "$1" "$2" || cp "$1" "$2"; }
+sources() { # DIR: the module's sources under DIR, not what a build made
+	(cd "$1" && find src include -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) \
+		! -name '*_gen.*')
+}
 sync_file "$top/Kbuild" "$m/Kbuild"
-shopt -s nullglob
-for f in "$top"/src/*.rs "$top"/src/*.c "$top"/src/*.h; do
-	sync_file "$f" "$m/src/${f##*/}"
+for f in $(sources "$top"); do
+	sync_file "$top/$f" "$m/$f"
 done
-for f in "$m"/src/*.rs "$m"/src/*.c "$m"/src/*.h; do
-	[ -e "$top/src/${f##*/}" ] || rm -f "$f"
+for f in $(sources "$m"); do
+	[ -e "$top/$f" ] || rm -f "$m/$f"
 done
-shopt -u nullglob
 say "building the module in $m against $k"
 make -s -C "$k" M="$m" LLVM="$(KDIR=$k "$top/tools/build.sh" llvm)" modules
 
