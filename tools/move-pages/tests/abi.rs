@@ -34,6 +34,8 @@ const PROBE: &str = r#"
 	printf("offsetof.%s %zu\n", #f, offsetof(struct move_pages_args, f)); \
 	printf("sizeof.%s %zu\n", #f, sizeof(((struct move_pages_args *)0)->f))
 
+#define CONST(c) printf("%s %llu\n", #c, (unsigned long long)(c))
+
 int main(void)
 {
 	printf("sizeof.struct %zu\n", sizeof(struct move_pages_args));
@@ -46,18 +48,12 @@ int main(void)
 	FIELD(nodes);
 	FIELD(status);
 	FIELD(reserved);
-	printf("MOVE_PAGES_ARGS_SIZE_VER0 %llu\n",
-	       (unsigned long long)MOVE_PAGES_ARGS_SIZE_VER0);
-	printf("MOVE_PAGES_EXT_GROUP_BY_NODE %llu\n",
-	       (unsigned long long)MOVE_PAGES_EXT_GROUP_BY_NODE);
-	printf("MOVE_PAGES_EXT_EXACT_STATUS %llu\n",
-	       (unsigned long long)MOVE_PAGES_EXT_EXACT_STATUS);
-	printf("MOVE_PAGES_EXT_WINDOW %llu\n",
-	       (unsigned long long)MOVE_PAGES_EXT_WINDOW);
-	printf("MOVE_PAGES_IOC_MAGIC %llu\n",
-	       (unsigned long long)MOVE_PAGES_IOC_MAGIC);
-	printf("MOVE_PAGES_IOC_NR_MOVE %llu\n",
-	       (unsigned long long)MOVE_PAGES_IOC_NR_MOVE);
+	CONST(MOVE_PAGES_ARGS_SIZE_VER0);
+	CONST(MOVE_PAGES_EXT_GROUP_BY_NODE);
+	CONST(MOVE_PAGES_EXT_EXACT_STATUS);
+	CONST(MOVE_PAGES_EXT_WINDOW);
+	CONST(MOVE_PAGES_IOC_MAGIC);
+	CONST(MOVE_PAGES_IOC_NR_MOVE);
 	printf("MOVE_PAGES_IOC_MOVE %lu\n", (unsigned long)MOVE_PAGES_IOC_MOVE);
 	printf("MOVE_PAGES_DEVICE %s\n", MOVE_PAGES_DEVICE);
 	return 0;
