@@ -23,6 +23,7 @@ use kernel::bindings::{
     ftrace_regs,
     list_head,
     mm_struct,
+    task_struct,
     u32_,
     u64_, //
 };

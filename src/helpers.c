@@ -5,6 +5,7 @@
  * functions say why they must be C.
  */
 #include <linux/compat.h>
+#include <linux/cpumask.h>
 #include <linux/filter.h>
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
@@ -322,6 +323,17 @@ int mp_put_user_int(unsigned long addr, int value)
 bool mp_node_has_memory(int node)
 {
 	return node_state(node, N_MEMORY);
+}
+
+bool mp_fatal_signal_pending(struct task_struct *task)
+{
+	return fatal_signal_pending(task);
+}
+
+/* The next CPU after @prev that is online and that current may run on. */
+int mp_next_allowed_cpu(int prev)
+{
+	return cpumask_next_and(prev, current->cpus_ptr, cpu_online_mask);
 }
 
 /* ftrace_regs_set_instruction_pointer(): where the ftrace trampoline returns to. */

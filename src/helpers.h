@@ -15,6 +15,7 @@ struct folio;
 struct folio_walk;
 struct list_head;
 struct mm_struct;
+struct task_struct;
 struct vm_area_struct;
 
 /* Bytes the Rust side reserves for a struct folio_walk. */
@@ -74,6 +75,8 @@ bool mp_in_compat_syscall(void);
 u32 mp_seccomp_move_pages(const u64 *args);
 int mp_put_user_int(unsigned long addr, int value);
 bool mp_node_has_memory(int node);
+bool mp_fatal_signal_pending(struct task_struct *task);
+int mp_next_allowed_cpu(int prev);
 
 struct ftrace_regs;
 void mp_ftrace_set_ip(struct ftrace_regs *fregs, unsigned long ip);

@@ -76,19 +76,25 @@ use pin_init::stack_pin_init;
 /// whatever its `nr_pages`.
 pub(crate) const WINDOW: usize = uapi::EXT_WINDOW;
 
-/// A move request: its arguments and its target, as the engine reads them.
-pub(crate) struct MoveRequest<'a> {
+/// The address space whose pages a request moves, and how.
+#[derive(Clone, Copy)]
+pub(crate) struct Space<'a> {
     pub(crate) syms: &'static Symbols,
     /// The target's address space.
     pub(crate) mm: &'a MmWithUser,
+    /// `MPOL_MF_MOVE_ALL`: shared pages move too.
+    pub(crate) all: bool,
+}
+
+/// A move request: its arguments and its target, as the engine reads them.
+pub(crate) struct MoveRequest<'a> {
+    pub(crate) space: Space<'a>,
     /// The nodes the target's cpuset allows.
     pub(crate) task_nodes: &'a NodeMask,
     pub(crate) nr_pages: u64,
     pub(crate) pages: PagesArray,
     pub(crate) nodes: IntArray,
     pub(crate) status: IntArray,
-    /// `MPOL_MF_MOVE_ALL`: shared pages move too.
-    pub(crate) all: bool,
 }
 
 /// How a request moves its pages: upstream's way or with the extensions.
@@ -115,6 +121,8 @@ impl Policy {
     };
 
     /// The policy of the extension flags `ext` (known flags only; 0 is [`Self::UPSTREAM`]).
+    /// `MOVE_PAGES_EXT_PARALLEL` implies the exact statuses; how the entries are shared among
+    /// threads is [`crate::parallel`]'s.
     pub(crate) fn from_ext(ext: u32) -> Self {
         if ext == 0 {
             return Self::UPSTREAM;
@@ -122,7 +130,7 @@ impl Policy {
         Self {
             window: WINDOW,
             group: ext & uapi::EXT_GROUP_BY_NODE != 0,
-            exact: ext & uapi::EXT_EXACT_STATUS != 0,
+            exact: ext & (uapi::EXT_EXACT_STATUS | uapi::EXT_PARALLEL) != 0,
             upstream_batches: false,
         }
     }
@@ -173,14 +181,9 @@ impl Added {
 }
 
 /// `__add_folio_for_migration()`.
-fn add_folio(
-    req: &MoveRequest<'_>,
-    walk: &FolioWalk<'_>,
-    node: c_int,
-    list: Pin<&FolioList>,
-) -> Added {
+fn add_folio(space: &Space<'_>, walk: &FolioWalk<'_>, node: c_int, list: Pin<&FolioList>) -> Added {
     let folio = walk.folio();
-    let info = folio.info(req.syms);
+    let info = folio.info(space.syms);
     if info.zero {
         return Added::Failed(EFAULT);
     }
@@ -190,7 +193,7 @@ fn add_folio(
     if info.nid == node {
         return Added::OnNode;
     }
-    if folio.maybe_mapped_shared() && !req.all {
+    if folio.maybe_mapped_shared() && !space.all {
         return Added::Failed(EACCES);
     }
     match list.isolate(walk) {
@@ -204,39 +207,51 @@ fn add_folio(
 
 /// `add_folio_for_migration()`: finds the folio at user address `p` and queues it for `node`.
 fn add_folio_for_migration(
-    req: &MoveRequest<'_>,
+    space: &Space<'_>,
     p: usize,
     node: c_int,
     list: Pin<&FolioList>,
 ) -> Added {
-    let guard = req.mm.mmap_read_lock();
-    let addr = folio::untagged_addr_remote(req.mm, p);
+    let guard = space.mm.mmap_read_lock();
+    let addr = folio::untagged_addr_remote(space.mm, p);
     let Some(vma) = guard.vma_lookup(addr) else {
         return Added::Failed(EFAULT);
     };
-    if !folio::vma_migratable(req.syms, vma) {
+    if !folio::vma_migratable(space.syms, vma) {
         return Added::Failed(EFAULT);
     }
-    let added = match FolioWalk::start(req.syms, vma, addr) {
-        Some(walk) => add_folio(req, &walk, node, list),
+    let added = match FolioWalk::start(space.syms, vma, addr) {
+        Some(walk) => add_folio(space, &walk, node, list),
         None => Added::Failed(ENOENT),
     };
     added
+}
+
+/// The number of base pages of the folio mapped at user address `p`, 1 if there is none: what
+/// moving the page at `p` is likely to cost, for sharing a request among threads.
+pub(crate) fn folio_pages_at(space: &Space<'_>, p: usize) -> u64 {
+    let guard = space.mm.mmap_read_lock();
+    let addr = folio::untagged_addr_remote(space.mm, p);
+    let pages = guard
+        .vma_lookup(addr)
+        .and_then(|vma| FolioWalk::start(space.syms, vma, addr))
+        .map_or(1, |walk| walk.folio().nr_pages());
+    pages
 }
 
 /// [`add_folio_for_migration`], with upstream's `lru_cache_disable()` done on first need: when
 /// the isolation fails (the folio may sit in a per-CPU LRU batch, off the LRU), the caches are
 /// drained and disabled, as upstream has them from the start, and the entry is looked up again.
 fn add_folio_draining(
-    req: &MoveRequest<'_>,
+    space: &Space<'_>,
     p: usize,
     node: c_int,
     list: Pin<&FolioList>,
     lru: &LruCache,
 ) -> Added {
-    let added = add_folio_for_migration(req, p, node, list);
+    let added = add_folio_for_migration(space, p, node, list);
     if added == Added::Failed(EBUSY) && lru.disable() {
-        return add_folio_for_migration(req, p, node, list);
+        return add_folio_for_migration(space, p, node, list);
     }
     added
 }
@@ -246,17 +261,18 @@ fn add_folio_draining(
 /// 16 bytes: a window's entries are allocated before the request's first page, and the page
 /// allocations a request makes up front are part of what it costs under memory pressure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Entry {
-    addr: usize,
-    node: c_int,
-    /// The entry's index minus its window's first.
-    slot: u32,
+pub(crate) struct Entry {
+    pub(crate) addr: usize,
+    pub(crate) node: c_int,
+    /// The entry's index minus its window's first (in a slice of a parallel request: its index
+    /// in the slice).
+    pub(crate) slot: u32,
 }
 
 const _: () = assert!(core::mem::size_of::<Entry>() <= 16);
 
 impl Entry {
-    const EMPTY: Self = Self {
+    pub(crate) const EMPTY: Self = Self {
         addr: 0,
         node: NUMA_NO_NODE,
         slot: 0,
@@ -266,7 +282,7 @@ impl Entry {
 /// Upstream's checks of entry `i`, in its order: `pages[i]` is read (`-EFAULT`), then
 /// `nodes[i]` (`-EFAULT`), the node must have memory (`-ENODEV`) and be in the target's cpuset
 /// (`-EACCES`).
-fn read_entry(req: &MoveRequest<'_>, i: usize, slot: u32) -> Result<Entry> {
+pub(crate) fn read_entry(req: &MoveRequest<'_>, i: usize, slot: u32) -> Result<Entry> {
     let addr = req.pages.get(i).map_err(|_| EFAULT)?;
     let node = req.nodes.get(i).map_err(|_| EFAULT)?;
     if !node::has_memory(node) {
@@ -362,10 +378,40 @@ impl Members {
     }
 
     /// `store_status()` of every entry: `value`, stopping at the first fault.
-    fn store(&self, status: &IntArray, value: c_int) -> Result {
+    fn store(&self, status: &mut Sink<'_>, value: c_int) -> Result {
         match self {
             Members::Run { first, len } => status.fill(*first, value, *len),
             Members::Listed(v) => v.iter().try_for_each(|&(i, _)| status.put(i, value)),
+        }
+    }
+}
+
+/// Where the statuses of a walk go.
+pub(crate) enum Sink<'a> {
+    /// The request's `status` array.
+    User(IntArray),
+    /// A kernel buffer indexed by the entries' slots: a slice of a parallel request, whose
+    /// caller copies it out.
+    Kernel(&'a mut [c_int]),
+}
+
+impl Sink<'_> {
+    /// `store_status()` of one entry.
+    fn put(&mut self, i: usize, value: c_int) -> Result {
+        match self {
+            Sink::User(a) => a.put(i, value),
+            Sink::Kernel(s) => {
+                *s.get_mut(i).ok_or(EINVAL)? = value;
+                Ok(())
+            }
+        }
+    }
+
+    /// `store_status()` of `nr` entries from `start`, stopping at the first fault.
+    fn fill(&mut self, start: usize, value: c_int, nr: usize) -> Result {
+        match self {
+            Sink::User(a) => a.fill(start, value, nr),
+            Sink::Kernel(_) => (start..start + nr).try_for_each(|i| self.put(i, value)),
         }
     }
 }
@@ -378,9 +424,16 @@ enum Flushed {
     End(Moved),
 }
 
-/// The state of one request's walk.
+/// The state of one request's walk (or of one slice of a parallel request).
 struct Mover<'a> {
-    req: &'a MoveRequest<'a>,
+    space: &'a Space<'a>,
+    /// The request's `nr_pages`, for upstream's count of entries not looked at.
+    nr_pages: u64,
+    status: Sink<'a>,
+    /// Entries whose folio could not be isolated or was not mapped, left for a later pass
+    /// instead of given `-EBUSY` or `-ENOENT` (a slice of a parallel request: another thread
+    /// may hold that folio isolated, or have it under migration, mapped by a migration entry).
+    retry: Option<&'a mut KVec<Entry>>,
     policy: Policy,
     lru: LruCache,
     list: Pin<&'a FolioList>,
@@ -396,7 +449,13 @@ struct Mover<'a> {
 }
 
 impl<'a> Mover<'a> {
-    fn new(req: &'a MoveRequest<'a>, policy: Policy, list: Pin<&'a FolioList>) -> Result<Self> {
+    fn new(
+        space: &'a Space<'a>,
+        nr_pages: u64,
+        status: Sink<'a>,
+        policy: Policy,
+        list: Pin<&'a FolioList>,
+    ) -> Result<Self> {
         let members = if policy.upstream_batches {
             Members::Run { first: 0, len: 0 }
         } else {
@@ -408,10 +467,13 @@ impl<'a> Mover<'a> {
             None
         };
         Ok(Self {
-            req,
+            space,
+            nr_pages,
+            status,
+            retry: None,
             policy,
             // Upstream's `lru_cache_disable()` happens on first need (see `LruCache`).
-            lru: LruCache::new(req.syms),
+            lru: LruCache::new(space.syms),
             list,
             node: NUMA_NO_NODE,
             members,
@@ -425,10 +487,22 @@ impl<'a> Mover<'a> {
     /// its status. Whether it was queued; an error if its status (or its record) could not be
     /// written.
     fn add(&mut self, i: usize, addr: usize) -> Result<bool> {
-        let added = add_folio_draining(self.req, addr, self.node, self.list, &self.lru);
+        let added = add_folio_draining(self.space, addr, self.node, self.list, &self.lru);
         self.seen += 1;
+        if let (Added::Failed(EBUSY | ENOENT), Some(retry)) = (added, self.retry.as_mut()) {
+            let slot = u32::try_from(i).map_err(|_| EINVAL)?;
+            retry.push(
+                Entry {
+                    addr,
+                    node: self.node,
+                    slot,
+                },
+                GFP_KERNEL,
+            )?;
+            return Ok(false);
+        }
         if let Some(value) = added.status(self.node) {
-            return self.req.status.put(i, value).map(|()| false);
+            return self.status.put(i, value).map(|()| false);
         }
         if let Added::Queued(q) = added {
             self.members.push(i, q.pfn)?;
@@ -457,7 +531,7 @@ impl<'a> Mover<'a> {
         let node = self.node;
         let Some(log) = self.log.as_mut() else {
             return match self.list.migrate_to(node, &self.lru, None) {
-                MigrateOutcome::Done => match self.members.store(&self.req.status, node) {
+                MigrateOutcome::Done => match self.members.store(&mut self.status, node) {
                     Ok(()) => Flushed::Continue,
                     Err(e) => Flushed::End(Moved::Error(e)),
                 },
@@ -465,7 +539,7 @@ impl<'a> Mover<'a> {
                 // entries not looked at yet, truncated to an `int` as upstream's `err += nr_pages
                 // - i` does.
                 MigrateOutcome::NotMigrated(n) => Flushed::End(Moved::Count(
-                    (n as u64).wrapping_add(self.req.nr_pages.wrapping_sub(self.seen)) as c_int,
+                    (n as u64).wrapping_add(self.nr_pages.wrapping_sub(self.seen)) as c_int,
                 )),
                 MigrateOutcome::Failed(e) => Flushed::End(Moved::Error(e)),
             };
@@ -487,16 +561,69 @@ impl<'a> Mover<'a> {
             if fate != crate::exact::Fate::Moved {
                 self.not_moved += 1;
             }
-            if let Err(e) = self.req.status.put(i, fate.status(node)) {
+            if let Err(e) = self.status.put(i, fate.status(node)) {
                 return Flushed::End(Moved::Error(e));
             }
         }
         Flushed::Continue
     }
 
-    /// The walk (see the module documentation), with `buf` for a window's entries.
-    fn run(&mut self, buf: &mut [Entry]) -> Moved {
-        let nr_pages = self.req.nr_pages;
+    /// Looks up and queues the entries of a window (`base` plus each entry's slot is its
+    /// index), in the policy's order, migrating each batch as it ends. `Some` if the request
+    /// ends.
+    fn take(&mut self, base: usize, window: &mut [Entry]) -> Option<Moved> {
+        for e in BatchOrder::new(window, self.policy.group) {
+            if e.node != self.node {
+                // A change of node: the batch is migrated; a failure ends the request with the
+                // batch's result (upstream's `goto out`).
+                if let Flushed::End(moved) = self.flush() {
+                    return Some(moved);
+                }
+                self.node = e.node;
+            }
+            match self.add(base + e.slot as usize, e.addr) {
+                Ok(true) => (),
+                Ok(false) if self.policy.upstream_batches => {
+                    // Upstream migrates the batch after an entry not queued; its count already
+                    // accounts for that entry.
+                    if let Flushed::End(moved) = self.flush() {
+                        return Some(moved);
+                    }
+                    self.node = NUMA_NO_NODE;
+                }
+                Ok(false) => (),
+                Err(e) => {
+                    // `goto out_flush`: the batch is migrated, the error is returned.
+                    let _ = self.flush();
+                    return Some(Moved::Error(e));
+                }
+            }
+        }
+        None
+    }
+
+    /// The extensions' end of a window: its last batch is migrated. `Some` if the request ends.
+    fn end_window(&mut self) -> Option<Moved> {
+        match self.flush() {
+            Flushed::End(moved) => Some(moved),
+            Flushed::Continue => {
+                self.node = NUMA_NO_NODE;
+                None
+            }
+        }
+    }
+
+    /// `out_flush` with no error: the last batch's result.
+    fn finish(&mut self) -> Moved {
+        match self.flush() {
+            Flushed::End(moved) => moved,
+            Flushed::Continue => Moved::Count(self.not_moved),
+        }
+    }
+
+    /// The walk of `req` (see the module documentation), with `buf` for a window's entries.
+    fn run(&mut self, req: &MoveRequest<'_>, buf: &mut [Entry]) -> Moved {
+        let nr_pages = req.nr_pages;
         let mut base = 0usize;
         while (base as u64) < nr_pages {
             let n = (nr_pages - base as u64).min(buf.len() as u64) as usize;
@@ -505,7 +632,7 @@ impl<'a> Mover<'a> {
             let mut read = 0;
             let mut end = None;
             while read < n {
-                match read_entry(self.req, base + read, read as u32) {
+                match read_entry(req, base + read, read as u32) {
                     Ok(e) => buf[read] = e,
                     Err(e) => {
                         end = Some(e);
@@ -514,32 +641,8 @@ impl<'a> Mover<'a> {
                 }
                 read += 1;
             }
-            for e in BatchOrder::new(&mut buf[..read], self.policy.group) {
-                if e.node != self.node {
-                    // A change of node: the batch is migrated; a failure ends the request with
-                    // the batch's result (upstream's `goto out`).
-                    if let Flushed::End(moved) = self.flush() {
-                        return moved;
-                    }
-                    self.node = e.node;
-                }
-                match self.add(base + e.slot as usize, e.addr) {
-                    Ok(true) => (),
-                    Ok(false) if self.policy.upstream_batches => {
-                        // Upstream migrates the batch after an entry not queued; its count
-                        // already accounts for that entry.
-                        if let Flushed::End(moved) = self.flush() {
-                            return moved;
-                        }
-                        self.node = NUMA_NO_NODE;
-                    }
-                    Ok(false) => (),
-                    Err(e) => {
-                        // `goto out_flush`: the batch is migrated, the error is returned.
-                        let _ = self.flush();
-                        return Moved::Error(e);
-                    }
-                }
+            if let Some(moved) = self.take(base, &mut buf[..read]) {
+                return moved;
             }
             if let Some(e) = end {
                 // `goto out_flush`: the entry's error wins over the last batch's result.
@@ -547,18 +650,13 @@ impl<'a> Mover<'a> {
                 return Moved::Error(e);
             }
             if !self.policy.upstream_batches {
-                if let Flushed::End(moved) = self.flush() {
+                if let Some(moved) = self.end_window() {
                     return moved;
                 }
-                self.node = NUMA_NO_NODE;
             }
             base += n;
         }
-        // `out_flush` with no error: the last batch's result.
-        match self.flush() {
-            Flushed::End(moved) => moved,
-            Flushed::Continue => Moved::Count(self.not_moved),
-        }
+        self.finish()
     }
 }
 
@@ -567,7 +665,7 @@ impl<'a> Mover<'a> {
 /// Upstream's policy allocates nothing; the extensions allocate their window, batch and log
 /// once, before the first entry.
 pub(crate) fn do_pages_move(req: &MoveRequest<'_>, policy: Policy) -> Moved {
-    stack_pin_init!(let list = FolioList::new(req.syms));
+    stack_pin_init!(let list = FolioList::new(req.space.syms));
     let mut one = [Entry::EMPTY; 1];
     let mut many;
     let buf: &mut [Entry] = if policy.window == 1 {
@@ -579,10 +677,57 @@ pub(crate) fn do_pages_move(req: &MoveRequest<'_>, policy: Policy) -> Moved {
         };
         &mut many
     };
-    match Mover::new(req, policy, list.as_ref()) {
-        Ok(mut mover) => mover.run(buf),
+    match Mover::new(
+        &req.space,
+        req.nr_pages,
+        Sink::User(req.status),
+        policy,
+        list.as_ref(),
+    ) {
+        Ok(mut mover) => mover.run(req, buf),
         Err(e) => Moved::Error(e),
     }
+}
+
+/// Moves `entries`, already read and checked (each one's `slot` is its index in `status`), by
+/// `policy` (the extensions' policies only): one slice of a parallel request, on whichever
+/// thread runs it. The entries are taken a window at a time; `stop` is asked before each
+/// window, and a `true` ends the slice with `-EINTR`.
+///
+/// With `retry`, an entry whose folio cannot be isolated, or that maps no folio, is pushed there
+/// (status not written) instead of getting `-EBUSY` or `-ENOENT`: another slice may hold the
+/// folio isolated or under migration (a large folio or a page named twice), so the caller looks
+/// it up again once every slice is done.
+pub(crate) fn move_entries(
+    space: &Space<'_>,
+    policy: Policy,
+    entries: &mut [Entry],
+    status: &mut [c_int],
+    retry: Option<&mut KVec<Entry>>,
+    stop: &dyn Fn() -> bool,
+) -> Moved {
+    if policy.upstream_batches {
+        return Moved::Error(EINVAL);
+    }
+    stack_pin_init!(let list = FolioList::new(space.syms));
+    let nr = entries.len() as u64;
+    let mut mover = match Mover::new(space, nr, Sink::Kernel(status), policy, list.as_ref()) {
+        Ok(mover) => mover,
+        Err(e) => return Moved::Error(e),
+    };
+    mover.retry = retry;
+    for window in entries.chunks_mut(policy.window) {
+        if stop() {
+            return Moved::Error(EINTR);
+        }
+        if let Some(moved) = mover.take(0, window) {
+            return moved;
+        }
+        if let Some(moved) = mover.end_window() {
+            return moved;
+        }
+    }
+    mover.finish()
 }
 
 #[kunit_tests(move_pages_migrate)]

@@ -35,6 +35,7 @@ mod isolate;
 mod layout;
 mod migrate;
 mod node;
+mod parallel;
 mod query;
 mod request;
 mod stats;
@@ -67,6 +68,8 @@ struct MovePagesModule {
     _debugfs: Dir,
     #[pin]
     _device: device::Registration,
+    /// Dropped last: every door is gone, so no request can queue work.
+    _pool: parallel::Pool,
 }
 
 impl kernel::InPlaceModule for MovePagesModule {
@@ -79,10 +82,11 @@ impl kernel::InPlaceModule for MovePagesModule {
             });
         let debugfs = Dir::new(c"move_pages");
         try_pin_init!(Self {
-            _device <- {
+            _pool: {
                 checked?;
-                device::Registration::register(c"move_pages", device::DEVICE_MODE)
+                parallel::Pool::new()?
             },
+            _device <- device::Registration::register(c"move_pages", device::DEVICE_MODE),
             _stats <- debugfs.read_callback_file(c"stats", (), &stats::show),
             _takeover <- debugfs
                 .read_write_callback_file(

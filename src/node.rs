@@ -48,6 +48,11 @@ impl NodeMask {
             .get(node / bits)
             .is_some_and(|word| word & (1 << (node % bits)) != 0)
     }
+
+    /// Returns whether every node with memory is in the set.
+    pub(crate) fn holds_every_memory_node(&self) -> bool {
+        (0..MAX_NUMNODES).all(|node| !has_memory(node) || self.contains(node))
+    }
 }
 
 #[kunit_tests(move_pages_node)]

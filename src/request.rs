@@ -8,9 +8,10 @@ use crate::{
         self,
         MoveRequest,
         Moved,
-        Policy, //
+        Policy,
+        Space, //
     },
-    query, stats, symbols, target,
+    parallel, query, stats, symbols, target, uapi,
     user::{
         self,
         IntArray,
@@ -43,6 +44,9 @@ pub(crate) struct Request {
     pub(crate) flags: u32,
     /// `MOVE_PAGES_EXT_*` extension flags (ioctl only; 0 is exactly `move_pages(2)`).
     pub(crate) ext_flags: u32,
+    /// With `MOVE_PAGES_EXT_PARALLEL`: the most threads that move pages, 0 for the module's
+    /// choice.
+    pub(crate) workers: u32,
 }
 
 /// Runs `req`, which came in through `door`, and counts it.
@@ -70,16 +74,24 @@ impl Request {
             return query::do_pages_stat(syms, &target.mm, self.nr_pages, pages, status);
         }
         let req = MoveRequest {
-            syms,
-            mm: &target.mm,
+            space: Space {
+                syms,
+                mm: &target.mm,
+                all: self.flags & MPOL_MF_MOVE_ALL != 0,
+            },
             task_nodes: &target.mems,
             nr_pages: self.nr_pages,
             pages,
             nodes: IntArray::new(self.nodes),
             status,
-            all: self.flags & MPOL_MF_MOVE_ALL != 0,
         };
-        match migrate::do_pages_move(&req, Policy::from_ext(self.ext_flags)) {
+        let policy = Policy::from_ext(self.ext_flags);
+        let moved = if self.ext_flags & uapi::EXT_PARALLEL != 0 {
+            parallel::do_pages_move(&req, policy, self.workers)
+        } else {
+            migrate::do_pages_move(&req, policy)
+        };
+        match moved {
             Moved::Count(n) => syscall_return(n),
             Moved::Error(e) => Err(e),
         }

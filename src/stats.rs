@@ -37,6 +37,8 @@ struct Stats {
     pages_queried: Atomic<u64>,
     pages_moved: Atomic<u64>,
     pages_not_migrated: Atomic<u64>,
+    worker_slices: Atomic<u64>,
+    retried: Atomic<u64>,
     errors: [Atomic<u64>; ERRNOS.len() + 1],
 }
 
@@ -47,6 +49,8 @@ static STATS: Stats = Stats {
     pages_queried: Atomic::new(0),
     pages_moved: Atomic::new(0),
     pages_not_migrated: Atomic::new(0),
+    worker_slices: Atomic::new(0),
+    retried: Atomic::new(0),
     errors: [const { Atomic::new(0) }; ERRNOS.len() + 1],
 };
 
@@ -84,6 +88,16 @@ pub(crate) fn record(door: Door, req: &Request, result: &Result<isize>) {
     }
 }
 
+/// Counts a slice of a parallel request that a worker ran.
+pub(crate) fn worker_slice() {
+    STATS.worker_slices.add(1, Relaxed);
+}
+
+/// Counts `n` entries of a parallel request looked up again because their folio was busy.
+pub(crate) fn retried(n: usize) {
+    STATS.retried.add(n as u64, Relaxed);
+}
+
 /// Writes the counters, one `name value` per line (the debugfs file's read callback).
 pub(crate) fn show(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for (door, calls) in DOORS.iter().zip(STATS.calls.iter()) {
@@ -98,6 +112,12 @@ pub(crate) fn show(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
         "pages_not_migrated {}",
         STATS.pages_not_migrated.load(Relaxed)
     )?;
+    writeln!(
+        f,
+        "parallel_slices {}",
+        STATS.worker_slices.load(Relaxed)
+    )?;
+    writeln!(f, "parallel_retried {}", STATS.retried.load(Relaxed))?;
     for (i, count) in STATS.errors.iter().enumerate() {
         let name = ERRNOS.get(i).map_or("other", |(_, name)| name);
         writeln!(f, "errors_{} {}", name, count.load(Relaxed))?;

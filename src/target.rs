@@ -77,6 +77,11 @@ impl Drop for ExecUpdateLock<'_> {
     }
 }
 
+/// `cpuset_mems_allowed()` of the caller: the nodes its own page allocations may use.
+pub(crate) fn caller_mems(syms: &Symbols) -> NodeMask {
+    cpuset_mems_allowed(syms, kernel::current!())
+}
+
 /// `find_mm_struct()`: the target mm of a request for `pid` (0 is the caller itself).
 pub(crate) fn find_mm_struct(syms: &'static Symbols, pid: bindings::pid_t) -> Result<TargetMm> {
     if pid == 0 {

@@ -31,14 +31,18 @@ unsafe impl FromBytes for MovePagesArgs {}
 /// `MOVE_PAGES_ARGS_SIZE_VER0`.
 pub(crate) const ARGS_SIZE_VER0: u32 = generated::MOVE_PAGES_ARGS_SIZE_VER0;
 const _: () = assert!(core::mem::size_of::<MovePagesArgs>() == ARGS_SIZE_VER0 as usize);
-const _: () = assert!(ARGS_SIZE_VER0 as usize == 4 * 4 + 8 * 4 + 8 * 2);
+const _: () = assert!(ARGS_SIZE_VER0 as usize == 4 * 4 + 8 * 4 + 4 * 4);
 
 /// `MOVE_PAGES_EXT_GROUP_BY_NODE`.
 pub(crate) const EXT_GROUP_BY_NODE: u32 = generated::MOVE_PAGES_EXT_GROUP_BY_NODE;
 /// `MOVE_PAGES_EXT_EXACT_STATUS`.
 pub(crate) const EXT_EXACT_STATUS: u32 = generated::MOVE_PAGES_EXT_EXACT_STATUS;
+/// `MOVE_PAGES_EXT_PARALLEL`.
+pub(crate) const EXT_PARALLEL: u32 = generated::MOVE_PAGES_EXT_PARALLEL;
 /// `MOVE_PAGES_EXT_WINDOW`.
 pub(crate) const EXT_WINDOW: usize = generated::MOVE_PAGES_EXT_WINDOW as usize;
+/// `MOVE_PAGES_EXT_PARALLEL_MIN`.
+pub(crate) const EXT_PARALLEL_MIN: usize = generated::MOVE_PAGES_EXT_PARALLEL_MIN as usize;
 
 /// `MOVE_PAGES_IOC_MAGIC`.
 const IOC_MAGIC: u32 = generated::MOVE_PAGES_IOC_MAGIC;
@@ -48,16 +52,18 @@ pub(crate) const MOVE_PAGES_IOC_MOVE: u32 =
     _IOW::<MovePagesArgs>(IOC_MAGIC, generated::MOVE_PAGES_IOC_NR_MOVE);
 
 /// Extension flags this module knows.
-pub(crate) const EXT_FLAGS_KNOWN: u32 = EXT_GROUP_BY_NODE | EXT_EXACT_STATUS;
+pub(crate) const EXT_FLAGS_KNOWN: u32 = EXT_GROUP_BY_NODE | EXT_EXACT_STATUS | EXT_PARALLEL;
 
 impl MovePagesArgs {
     /// Checks the fields the syscall does not have, and turns the rest into a [`Request`].
     ///
-    /// `size`, `ext_flags` and `reserved` must be exactly what this version knows: `-EINVAL`
-    /// otherwise, so that a later version can give them meaning.
+    /// `size`, `ext_flags`, `workers` and `reserved` must be exactly what this version knows:
+    /// `-EINVAL` otherwise, so that a later version can give them meaning. `workers` means
+    /// something only with `MOVE_PAGES_EXT_PARALLEL`.
     pub(crate) fn to_request(self) -> Result<Request> {
         if self.size != ARGS_SIZE_VER0
             || self.ext_flags & !EXT_FLAGS_KNOWN != 0
+            || (self.workers != 0 && self.ext_flags & EXT_PARALLEL == 0)
             || self.reserved.iter().any(|r| *r != 0)
         {
             return Err(EINVAL);
@@ -73,6 +79,7 @@ impl MovePagesArgs {
             status: addr(self.status),
             flags: self.flags,
             ext_flags: self.ext_flags,
+            workers: self.workers,
         })
     }
 }
@@ -118,12 +125,12 @@ mod tests {
     #[test]
     fn reserved_and_unknown_ext_flags_are_einval() {
         let args = MovePagesArgs {
-            reserved: [0, 1],
+            reserved: [0, 0, 1],
             ..valid()
         };
         assert_eq!(args.to_request().err(), Some(EINVAL));
         let args = MovePagesArgs {
-            reserved: [1 << 63, 0],
+            reserved: [1 << 31, 0, 0],
             ..valid()
         };
         assert_eq!(args.to_request().err(), Some(EINVAL));
@@ -136,7 +143,7 @@ mod tests {
 
     #[test]
     fn known_ext_flags_reach_the_request() {
-        for ext_flags in [1, 2, 3] {
+        for ext_flags in 1..8 {
             let req = MovePagesArgs {
                 ext_flags,
                 ..valid()
@@ -145,10 +152,27 @@ mod tests {
             assert_eq!(req.map(|r| r.ext_flags).ok(), Some(ext_flags));
         }
         let args = MovePagesArgs {
-            ext_flags: 4,
+            ext_flags: 8,
             ..valid()
         };
         assert_eq!(args.to_request().err(), Some(EINVAL));
+    }
+
+    #[test]
+    fn workers_only_with_the_parallel_flag() {
+        let args = MovePagesArgs {
+            workers: 2,
+            ext_flags: EXT_GROUP_BY_NODE | EXT_EXACT_STATUS,
+            ..valid()
+        };
+        assert_eq!(args.to_request().err(), Some(EINVAL));
+        let req = MovePagesArgs {
+            workers: 3,
+            ext_flags: EXT_PARALLEL,
+            ..valid()
+        }
+        .to_request();
+        assert_eq!(req.map(|r| r.workers).ok(), Some(3));
     }
 
     #[test]

@@ -98,6 +98,7 @@ unsafe extern "C" fn x64_sys_move_pages(regs: *const bindings::pt_regs) -> c_lon
             status: r.r8,
             flags: r.r9 as u32,
             ext_flags: 0,
+            workers: 0,
         },
     )
 }
@@ -123,6 +124,7 @@ unsafe extern "C" fn ia32_sys_move_pages(regs: *const bindings::pt_regs) -> c_lo
             status: arg(r.di) as usize,
             flags: arg(r.bp),
             ext_flags: 0,
+            workers: 0,
         },
     )
 }

@@ -28,6 +28,10 @@
  * @nodes:     user pointer to int[@nr_pages] target nodes, or 0 to query.
  * @status:    user pointer to int[@nr_pages], filled with the node of each
  *             page or a negative errno.
+ * @workers:   with MOVE_PAGES_EXT_PARALLEL, the most threads that move the
+ *             pages of the request, the caller included; 0 lets the module
+ *             choose (the CPUs the caller may run on). Must be 0 without
+ *             that flag.
  * @reserved:  must be zero.
  */
 struct move_pages_args {
@@ -39,7 +43,8 @@ struct move_pages_args {
 	__u64 pages;
 	__u64 nodes;
 	__u64 status;
-	__u64 reserved[2];
+	__u32 workers;
+	__u32 reserved[3];
 };
 
 #define MOVE_PAGES_ARGS_SIZE_VER0	64
@@ -57,10 +62,21 @@ struct move_pages_args {
  * (no destination could be allocated), -EBUSY (the core gave up on it) or
  * -EAGAIN (the core stopped before it); go on with the rest, and return the
  * number of pages that did not move.
+ *
+ * MOVE_PAGES_EXT_PARALLEL: split a large move across CPUs: the caller reads
+ * the arrays, up to @workers threads (the caller and per-CPU workers on the
+ * CPUs the caller may run on) look up and migrate disjoint slices of the
+ * entries, the caller writes the statuses. Implies the rules of
+ * MOVE_PAGES_EXT_EXACT_STATUS; combines with MOVE_PAGES_EXT_GROUP_BY_NODE
+ * (grouping within each worker's windows). A request of fewer than
+ * MOVE_PAGES_EXT_PARALLEL_MIN base pages (its entries times the size of the
+ * folio at its first entry) runs on the caller alone.
  */
 #define MOVE_PAGES_EXT_GROUP_BY_NODE	(1U << 0)
 #define MOVE_PAGES_EXT_EXACT_STATUS	(1U << 1)
+#define MOVE_PAGES_EXT_PARALLEL		(1U << 2)
 #define MOVE_PAGES_EXT_WINDOW		1024
+#define MOVE_PAGES_EXT_PARALLEL_MIN	1024
 
 #define MOVE_PAGES_IOC_MAGIC		0xB7
 #define MOVE_PAGES_IOC_NR_MOVE		0x01

@@ -42,8 +42,11 @@ pub struct MovePagesArgs {
     pub nodes: u64,
     /// Address of the status array.
     pub status: u64,
+    /// With [`MOVE_PAGES_EXT_PARALLEL`], the most threads that move the pages (the caller
+    /// included), 0 for the module's choice; must be 0 without it.
+    pub workers: u32,
     /// Must be zero.
-    pub reserved: [u64; 2],
+    pub reserved: [u32; 3],
 }
 
 /// `MOVE_PAGES_ARGS_SIZE_VER0`.
@@ -55,6 +58,11 @@ pub const MOVE_PAGES_EXT_GROUP_BY_NODE: u32 = 1 << 0;
 /// `MOVE_PAGES_EXT_EXACT_STATUS`: write the status of every page of a batch the migration core
 /// failed in part, and go on with the rest.
 pub const MOVE_PAGES_EXT_EXACT_STATUS: u32 = 1 << 1;
+/// `MOVE_PAGES_EXT_PARALLEL`: share a large move among CPUs (the caller and per-CPU workers on
+/// the CPUs it may run on); implies [`MOVE_PAGES_EXT_EXACT_STATUS`].
+pub const MOVE_PAGES_EXT_PARALLEL: u32 = 1 << 2;
+/// `MOVE_PAGES_EXT_PARALLEL_MIN`: requests with fewer entries run on the caller alone.
+pub const MOVE_PAGES_EXT_PARALLEL_MIN: usize = 1024;
 /// `MOVE_PAGES_EXT_WINDOW`: the number of entries [`MOVE_PAGES_EXT_GROUP_BY_NODE`] groups at a
 /// time.
 pub const MOVE_PAGES_EXT_WINDOW: usize = 1024;
@@ -212,7 +220,8 @@ mod tests {
         assert_eq!(std::mem::size_of::<MovePagesArgs>(), 64);
         assert_eq!(std::mem::offset_of!(MovePagesArgs, nr_pages), 16);
         assert_eq!(std::mem::offset_of!(MovePagesArgs, status), 40);
-        assert_eq!(std::mem::offset_of!(MovePagesArgs, reserved), 48);
+        assert_eq!(std::mem::offset_of!(MovePagesArgs, workers), 48);
+        assert_eq!(std::mem::offset_of!(MovePagesArgs, reserved), 52);
     }
 
     #[test]

@@ -15,7 +15,8 @@
 
 use move_pages::{
     MovePagesArgs, ARGS_SIZE_VER0, DEVICE, IOC_MAGIC, IOC_NR_MOVE, MOVE_PAGES_EXT_EXACT_STATUS,
-    MOVE_PAGES_EXT_GROUP_BY_NODE, MOVE_PAGES_EXT_WINDOW, MOVE_PAGES_IOC_MOVE,
+    MOVE_PAGES_EXT_GROUP_BY_NODE, MOVE_PAGES_EXT_PARALLEL, MOVE_PAGES_EXT_PARALLEL_MIN,
+    MOVE_PAGES_EXT_WINDOW, MOVE_PAGES_IOC_MOVE,
 };
 use std::collections::HashMap;
 use std::io::ErrorKind;
@@ -47,11 +48,14 @@ int main(void)
 	FIELD(pages);
 	FIELD(nodes);
 	FIELD(status);
+	FIELD(workers);
 	FIELD(reserved);
 	CONST(MOVE_PAGES_ARGS_SIZE_VER0);
 	CONST(MOVE_PAGES_EXT_GROUP_BY_NODE);
 	CONST(MOVE_PAGES_EXT_EXACT_STATUS);
+	CONST(MOVE_PAGES_EXT_PARALLEL);
 	CONST(MOVE_PAGES_EXT_WINDOW);
+	CONST(MOVE_PAGES_EXT_PARALLEL_MIN);
 	CONST(MOVE_PAGES_IOC_MAGIC);
 	CONST(MOVE_PAGES_IOC_NR_MOVE);
 	printf("MOVE_PAGES_IOC_MOVE %lu\n", (unsigned long)MOVE_PAGES_IOC_MOVE);
@@ -180,7 +184,7 @@ fn field_offsets_match_the_header() {
             );
         )*};
     }
-    offsets!(size, flags, pid, ext_flags, nr_pages, pages, nodes, status, reserved);
+    offsets!(size, flags, pid, ext_flags, nr_pages, pages, nodes, status, workers, reserved);
 }
 
 #[test]
@@ -193,7 +197,7 @@ fn field_sizes_match_the_header() {
             );
         )*};
     }
-    sizes!(size, flags, pid, ext_flags, nr_pages, pages, nodes, status, reserved);
+    sizes!(size, flags, pid, ext_flags, nr_pages, pages, nodes, status, workers, reserved);
 }
 
 #[test]
@@ -207,7 +211,12 @@ fn constants_match_the_header() {
         "MOVE_PAGES_EXT_EXACT_STATUS",
         MOVE_PAGES_EXT_EXACT_STATUS.into(),
     );
+    check("MOVE_PAGES_EXT_PARALLEL", MOVE_PAGES_EXT_PARALLEL.into());
     check("MOVE_PAGES_EXT_WINDOW", MOVE_PAGES_EXT_WINDOW as u64);
+    check(
+        "MOVE_PAGES_EXT_PARALLEL_MIN",
+        MOVE_PAGES_EXT_PARALLEL_MIN as u64,
+    );
 }
 
 // `c_ulong` is `u32` on 32-bit targets, where the conversion is not useless.

@@ -233,8 +233,12 @@ static int ext_fits(const struct mp_case *c, int ext)
 
 	if (s->race || !plain_arrays(s))
 		return 0;
-	/* Grouped, a status fault ends the request in grouped order (by design). */
-	if ((ext & MOVE_PAGES_EXT_GROUP_BY_NODE) &&
+	/*
+	 * Grouped, a status fault ends the request in grouped order; in
+	 * parallel, the statuses of a chunk are written after its pages moved
+	 * (by design).
+	 */
+	if ((ext & (MOVE_PAGES_EXT_GROUP_BY_NODE | MOVE_PAGES_EXT_PARALLEL)) &&
 	    (s->fault == F_STATUS_PARTIAL || s->fault == F_STATUS_RO))
 		return 0;
 	for (int i = 0; i < s->nr; i++) {
@@ -242,20 +246,24 @@ static int ext_fits(const struct mp_case *c, int ext)
 
 		if (k >= K_IN_PAGES)
 			return 0;
-		/* Grouped: every entry a page of its own. */
-		if ((ext & MOVE_PAGES_EXT_GROUP_BY_NODE) && k != K_ANON && k != K_UNTOUCHED &&
-		    k != K_UNMAPPED && k != K_KERNEL && k != K_NULL && k != K_MLOCKED &&
-		    k != K_PROT_NONE && k != K_FORK_SHARED && k != K_SWAPPED &&
+		/*
+		 * Grouped or parallel: every entry a page of its own (a folio
+		 * named twice answers by the extensions' rules).
+		 */
+		if ((ext & (MOVE_PAGES_EXT_GROUP_BY_NODE | MOVE_PAGES_EXT_PARALLEL)) &&
+		    k != K_ANON && k != K_UNTOUCHED && k != K_UNMAPPED && k != K_KERNEL &&
+		    k != K_NULL && k != K_MLOCKED && k != K_PROT_NONE && k != K_FORK_SHARED && k != K_SWAPPED &&
 		    k != K_PINNED_PIPE && k != K_PINNED_URING)
 			return 0;
 	}
 	return 1;
 }
 
-/* Extension flags for a move, when they fit: exact statuses, grouped or not. */
+/* Extension flags for a move, when they fit: exact statuses, grouped or not, parallel or not. */
 static void random_ext(struct mp_case *c)
 {
-	int ext = MOVE_PAGES_EXT_EXACT_STATUS | (rnd(2) ? MOVE_PAGES_EXT_GROUP_BY_NODE : 0);
+	int ext = MOVE_PAGES_EXT_EXACT_STATUS | (rnd(2) ? MOVE_PAGES_EXT_GROUP_BY_NODE : 0) |
+		  (rnd(2) ? MOVE_PAGES_EXT_PARALLEL : 0);
 
 	c->spec.ext = ext_fits(c, ext) ? ext : 0;
 }
@@ -391,7 +399,8 @@ static int case_parse(const char *line, struct mp_case *c)
 	s->race_slot = rslot;
 	s->race_us = us;
 	if (e && (sscanf(e, " ext=%d", &us) != 1 || us & ~(MOVE_PAGES_EXT_GROUP_BY_NODE |
-							   MOVE_PAGES_EXT_EXACT_STATUS)))
+							   MOVE_PAGES_EXT_EXACT_STATUS |
+							   MOVE_PAGES_EXT_PARALLEL)))
 		return -1;
 	s->ext = e ? us : 0;
 	p += 6;

@@ -14,8 +14,20 @@
  * -EAGAIN for each one that did not, which the pages' real placement and
  * the return value (the number that did not move) must agree with; every
  * page intact. Without a fault, it gives the native answers.
+ *
+ * MOVE_PAGES_EXT_PARALLEL: requests large enough to be shared among CPUs
+ * (the module's counter of slices run by workers must grow, or the test
+ * fails): with page errors, already-placed pages, an invalid node half way,
+ * and grouping, the native answers; THP cut by slice boundaries, every slot
+ * the node and every page there; pages pinned by a pipe, the exact-status
+ * rules; a caller bound to one CPU gets no worker; a caller killed in the
+ * middle of a parallel move leaves nothing behind (the leak and log checks
+ * after the program).
  */
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -487,6 +499,313 @@ TEST_F(ext, group_status_fault_in_grouped_order)
 		ASSERT_EQ(7, p[i]);
 	munmap(p, 3 * psz);
 	munmap(arr, psz);
+}
+
+/* MOVE_PAGES_EXT_PARALLEL */
+
+#define PN	3000
+#define STATS	"/sys/kernel/debug/move_pages/stats"
+
+struct pcall {
+	long ret;
+	int err;
+	int status[PN];
+	int final[PN];
+	int corrupt;
+};
+
+static struct pcall pnative, pmodule;
+
+/*
+ * PN pages, page i filled with i + 1, on node 0; @holes unmapped, @untouched
+ * never populated. One move of @nodes natively (fd < 0) or through the
+ * module with @ext and @workers; @pin pages kept busy by a pipe.
+ */
+static void prun(int fd, unsigned int ext, unsigned int workers, const int *nodes,
+		 const int *holes, int nholes, const int *untouched, int nuntouched,
+		 const int *pin, int npin, struct pcall *c)
+{
+	char *p = mmap(NULL, PN * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static void *pages[PN];
+	static int zero[PN];
+	int fds[8][2];
+
+	madvise(p, PN * psz, MADV_NOHUGEPAGE);
+	for (int i = 0; i < PN; i++) {
+		pages[i] = p + (long)i * psz;
+		zero[i] = 0;
+		memset(p + (long)i * psz, i + 1, psz);
+	}
+	for (int i = 0; i < nuntouched; i++)
+		madvise(p + (long)untouched[i] * psz, psz, MADV_DONTNEED);
+	native_move_pages(0, PN, pages, zero, c->status, MPOL_MF_MOVE);
+	for (int i = 0; i < nholes; i++)
+		munmap(p + (long)holes[i] * psz, psz);
+	for (int i = 0; i < npin && i < 8; i++) {
+		struct iovec iov = { .iov_base = p + (long)pin[i] * psz, .iov_len = psz };
+
+		if (pipe(fds[i]) || vmsplice(fds[i][1], &iov, 1, 0) != psz)
+			perror("vmsplice");
+	}
+	for (int i = 0; i < PN; i++)
+		c->status[i] = SENTINEL;
+	errno = 0;
+	c->ret = fd < 0 ? native_move_pages(0, PN, pages, nodes, c->status, MPOL_MF_MOVE)
+			: module_move_pages_par(fd, 0, PN, pages, nodes, c->status, ext, workers);
+	c->err = c->ret < 0 ? errno : 0;
+	native_move_pages(0, PN, pages, NULL, c->final, 0);
+	c->corrupt = 0;
+	for (int i = 0; i < PN; i++) {
+		const unsigned char *q = (const unsigned char *)p + (long)i * psz;
+
+		if (c->final[i] < 0)
+			continue;
+		c->corrupt += q[0] != (unsigned char)(i + 1) ||
+			      q[psz - 1] != (unsigned char)(i + 1);
+	}
+	for (int i = 0; i < npin && i < 8; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	munmap(p, PN * psz);
+}
+
+static int psame(const struct pcall *a, const struct pcall *b)
+{
+	return a->ret == b->ret && a->err == b->err && !a->corrupt && !b->corrupt &&
+	       !memcmp(a->status, b->status, sizeof(a->status)) &&
+	       !memcmp(a->final, b->final, sizeof(a->final));
+}
+
+static int first_diff(const struct pcall *a, const struct pcall *b)
+{
+	for (int i = 0; i < PN; i++)
+		if (a->status[i] != b->status[i] || a->final[i] != b->final[i])
+			return i;
+	return -1;
+}
+
+TEST(parallel_same_as_native)
+{
+	static const int holes[] = { 5, 1500, 2999 }, untouched[] = { 7, 1000, 2001 };
+	static const unsigned int exts[] = {
+		MOVE_PAGES_EXT_PARALLEL,
+		MOVE_PAGES_EXT_PARALLEL | MOVE_PAGES_EXT_GROUP_BY_NODE,
+		MOVE_PAGES_EXT_PARALLEL | MOVE_PAGES_EXT_EXACT_STATUS,
+	};
+	static int nodes[PN];
+	int fd = mp_dev_open();
+
+	ASSERT_LE(0, fd);
+	psz = sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < PN; i++)
+		nodes[i] = (i / 3) % 2;
+	prun(-1, 0, 0, nodes, holes, 3, untouched, 3, NULL, 0, &pnative);
+	ASSERT_EQ(0, pnative.ret);
+	for (unsigned int e = 0; e < ARRAY_SIZE(exts); e++) {
+		for (unsigned int w = 0; w <= 3; w += 3) {
+			long before = read_field(STATS, "parallel_slices");
+
+			prun(fd, exts[e], w, nodes, holes, 3, untouched, 3, NULL, 0, &pmodule);
+			EXPECT_LT(before, read_field(STATS, "parallel_slices")) {
+				TH_LOG("ext %#x workers %u: no slice ran on a worker", exts[e], w);
+			}
+			EXPECT_TRUE(psame(&pnative, &pmodule)) {
+				int i = first_diff(&pnative, &pmodule);
+
+				TH_LOG("ext %#x workers %u: ret %ld/%ld, entry %d: %s %d/%d %s %d/%d",
+				       exts[e], w, pnative.ret, pmodule.ret, i,
+				       "status", i < 0 ? 0 : pnative.status[i],
+				       i < 0 ? 0 : pmodule.status[i], "node",
+				       i < 0 ? 0 : pnative.final[i], i < 0 ? 0 : pmodule.final[i]);
+			}
+		}
+	}
+	close(fd);
+}
+
+TEST(parallel_invalid_node_half_way_same_as_native)
+{
+	static int nodes[PN];
+	int fd = mp_dev_open();
+
+	ASSERT_LE(0, fd);
+	psz = sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < PN; i++)
+		nodes[i] = i % 2;
+	nodes[2000] = 2;	/* no memory: -ENODEV, entries before it moved */
+	prun(-1, 0, 0, nodes, NULL, 0, NULL, 0, NULL, 0, &pnative);
+	prun(fd, MOVE_PAGES_EXT_PARALLEL, 0, nodes, NULL, 0, NULL, 0, NULL, 0, &pmodule);
+	ASSERT_EQ(ENODEV, pmodule.err);
+	ASSERT_EQ(1, pmodule.final[1999]);
+	ASSERT_EQ(0, pmodule.final[2001]);
+	ASSERT_TRUE(psame(&pnative, &pmodule));
+	close(fd);
+}
+
+TEST(parallel_pinned_pages_exact)
+{
+	static const int pin[] = { 10, 1600, 2900 };
+	static int nodes[PN];
+	int fd = mp_dev_open(), moved = 0;
+
+	ASSERT_LE(0, fd);
+	psz = sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < PN; i++)
+		nodes[i] = 1;
+	prun(fd, MOVE_PAGES_EXT_PARALLEL, 3, nodes, NULL, 0, NULL, 0, pin, 3, &pmodule);
+	for (int i = 0; i < PN; i++) {
+		if (i == 10 || i == 1600 || i == 2900) {
+			EXPECT_TRUE(pmodule.status[i] == -EBUSY || pmodule.status[i] == -EAGAIN) {
+				TH_LOG("pinned page %d: status %d", i, pmodule.status[i]);
+			}
+			EXPECT_EQ(0, pmodule.final[i]);
+		} else {
+			EXPECT_EQ(1, pmodule.status[i]);
+			EXPECT_EQ(1, pmodule.final[i]);
+			moved++;
+		}
+	}
+	EXPECT_EQ(PN - 3, moved);
+	EXPECT_EQ(3, pmodule.ret);
+	EXPECT_EQ(0, pmodule.corrupt);
+	close(fd);
+}
+
+TEST(parallel_workers_only_with_the_flag)
+{
+	int fd = mp_dev_open(), status = 0, node = 0;
+	void *page = &status;
+
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, module_move_pages_par(fd, 0, 1, &page, &node, &status,
+					    MOVE_PAGES_EXT_GROUP_BY_NODE, 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, module_move_pages_par(fd, 0, 1, &page, &node, &status,
+					   MOVE_PAGES_EXT_PARALLEL, 2));
+	close(fd);
+}
+
+TEST(parallel_caller_on_one_cpu_gets_no_worker)
+{
+	static int nodes[PN];
+	cpu_set_t one, all;
+	int fd = mp_dev_open();
+	long before;
+
+	ASSERT_LE(0, fd);
+	psz = sysconf(_SC_PAGESIZE);
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	ASSERT_LE(2, CPU_COUNT(&all));
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	for (int i = 0; i < PN; i++)
+		nodes[i] = i % 2;
+	prun(-1, 0, 0, nodes, NULL, 0, NULL, 0, NULL, 0, &pnative);
+	before = read_field(STATS, "parallel_slices");
+	prun(fd, MOVE_PAGES_EXT_PARALLEL, 0, nodes, NULL, 0, NULL, 0, NULL, 0, &pmodule);
+	EXPECT_EQ(before, read_field(STATS, "parallel_slices"));
+	EXPECT_TRUE(psame(&pnative, &pmodule));
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	close(fd);
+}
+
+/*
+ * Three THPs, entries for the first 1300 base pages (the folio at the first
+ * entry is 2 MiB, so one entry is worth a slice): slice boundaries cut THPs,
+ * and every subpage entry but the first of a THP finds its folio isolated.
+ * Natively the entry after each THP's first gets -EBUSY; in parallel, the
+ * busy entries are looked up again and answer the node, which is where
+ * every page is.
+ */
+TEST(parallel_thp_cut_by_slices)
+{
+	const long thp = 2L << 20, n = 1300;
+	static void *pages[1300];
+	static int nodes[1300], status[1300], final[1300];
+	char *raw = mmap(NULL, 4 * thp, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	char *p = (char *)(((uintptr_t)raw + thp - 1) & ~(thp - 1));
+	long huge_before, huge, retried;
+	int fd = mp_dev_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(MAP_FAILED, raw);
+	psz = sysconf(_SC_PAGESIZE);
+	huge_before = read_field("/proc/self/smaps_rollup", "AnonHugePages:");
+	ASSERT_EQ(0, madvise(p, 3 * thp, MADV_HUGEPAGE));
+	for (long i = 0; i < 3 * thp / psz; i++)
+		memset(p + i * psz, (int)(i % 251) + 1, psz);
+	huge = read_field("/proc/self/smaps_rollup", "AnonHugePages:") - huge_before;
+	ASSERT_LE(3 * thp / 1024, huge) {
+		TH_LOG("only %ld kB of THP: the test needs three", huge);
+	}
+	for (long i = 0; i < n; i++) {
+		pages[i] = p + i * psz;
+		nodes[i] = 0;
+	}
+	native_move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE);
+	for (long i = 0; i < n; i++)
+		nodes[i] = 1;
+	retried = read_field(STATS, "parallel_retried");
+	ASSERT_EQ(0, module_move_pages_par(fd, 0, n, pages, nodes, status,
+					   MOVE_PAGES_EXT_PARALLEL, 3));
+	EXPECT_LT(retried, read_field(STATS, "parallel_retried"));
+	ASSERT_EQ(0, native_move_pages(0, n, pages, NULL, final, 0));
+	for (long i = 0; i < n; i++) {
+		ASSERT_EQ(1, status[i]) TH_LOG("entry %ld", i);
+		ASSERT_EQ(1, final[i]) TH_LOG("entry %ld", i);
+	}
+	for (long i = 0; i < 3 * thp / psz; i++) {
+		ASSERT_EQ(i % 251 + 1, ((unsigned char *)p)[i * psz + psz - 1]) {
+			TH_LOG("page %ld", i);
+		}
+	}
+	munmap(raw, 4 * thp);
+	close(fd);
+}
+
+/*
+ * A child moves 64 MiB back and forth in parallel until it is killed; the
+ * request ends at its next window, the child exits by the signal, and the
+ * checks after the program find no isolated page and no kernel report.
+ */
+TEST(parallel_caller_killed)
+{
+	const long n = 16384;
+	pid_t child;
+	int wstatus;
+
+	psz = sysconf(_SC_PAGESIZE);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		char *p = mmap(NULL, n * psz, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void **pages = malloc(n * sizeof(void *));
+		int *nodes = malloc(n * sizeof(int)), *st = malloc(n * sizeof(int));
+		int fd = mp_dev_open();
+
+		if (p == MAP_FAILED || !pages || !nodes || !st || fd < 0)
+			_exit(2);
+		madvise(p, n * psz, MADV_NOHUGEPAGE);
+		memset(p, 1, n * psz);
+		for (long i = 0; i < n; i++)
+			pages[i] = p + i * psz;
+		for (int round = 0;; round++) {
+			for (long i = 0; i < n; i++)
+				nodes[i] = (round + 1) % 2;
+			module_move_pages_par(fd, 0, n, pages, nodes, st,
+					      MOVE_PAGES_EXT_PARALLEL, 0);
+		}
+	}
+	usleep(300 * 1000);
+	ASSERT_EQ(0, kill(child, SIGKILL));
+	ASSERT_EQ(child, waitpid(child, &wstatus, 0));
+	ASSERT_TRUE(WIFSIGNALED(wstatus));
+	ASSERT_EQ(SIGKILL, WTERMSIG(wstatus));
 }
 
 TEST_HARNESS_MAIN

@@ -196,15 +196,21 @@ int main(int argc, char **argv)
 				.nr_pages = nr, .pages = (uintptr_t)pages,
 			};
 
-			switch (rnd(3)) {
+			switch (rnd(4)) {
 			case 0:
 				args.size = sizeof(args);
-				args.reserved[rnd(2)] = rnd64() | 1;
+				args.reserved[rnd(3)] = (__u32)rnd64() | 1;
 				break;
 			case 1:
 				/* Extension bits this version does not know. */
 				args.size = sizeof(args);
-				args.ext_flags = (__u32)(rnd64() << 2) | 4;
+				args.ext_flags = (__u32)(rnd64() << 3) | 8;
+				break;
+			case 2:
+				/* A worker count without MOVE_PAGES_EXT_PARALLEL. */
+				args.size = sizeof(args);
+				args.ext_flags = rnd(4);
+				args.workers = (__u32)rnd64() | 1;
 				break;
 			}
 			if (ioctl(fd, MOVE_PAGES_IOC_MOVE, &args) != -1 || errno != EINVAL)

@@ -72,6 +72,26 @@ static inline long module_move_pages_ext(int fd, int pid, unsigned long nr,
 	return ioctl(fd, MOVE_PAGES_IOC_MOVE, &args);
 }
 
+/* A move of process @pid's pages with @ext (MOVE_PAGES_EXT_PARALLEL) and @workers. */
+static inline long module_move_pages_par(int fd, int pid, unsigned long nr, void **pages,
+					 const int *nodes, int *status, unsigned int ext,
+					 unsigned int workers)
+{
+	struct move_pages_args args = {
+		.size = sizeof(args),
+		.flags = MPOL_MF_MOVE,
+		.pid = pid,
+		.ext_flags = ext,
+		.workers = workers,
+		.nr_pages = nr,
+		.pages = (uintptr_t)pages,
+		.nodes = (uintptr_t)nodes,
+		.status = (uintptr_t)status,
+	};
+
+	return ioctl(fd, MOVE_PAGES_IOC_MOVE, &args);
+}
+
 /* Reads a sysfs file into buf, without the trailing newline. */
 static inline int read_sysfs(const char *path, char *buf, size_t len)
 {

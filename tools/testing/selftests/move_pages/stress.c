@@ -73,7 +73,7 @@ static void fill(int i)
 static int allowed_status(int s)
 {
 	return s == 0 || s == 1 || s == -EFAULT || s == -ENOENT || s == -EBUSY ||
-	       s == -EACCES || s == -ENOMEM;
+	       s == -EACCES || s == -ENOMEM || s == -EAGAIN;
 }
 
 static void *mover(void *arg)
@@ -97,7 +97,10 @@ static void *mover(void *arg)
 			pages[i] = region + (long)(lo + i) * psz;
 			nodes[i] = target;
 		}
-		ret = module_move_pages(fd, 0, len, pages, nodes, status, MPOL_MF_MOVE);
+		/* Movers 1 and 3 share their moves among CPUs (when THP makes them large). */
+		ret = id % 2 ? module_move_pages_par(fd, 0, len, pages, nodes, status,
+						     MOVE_PAGES_EXT_PARALLEL, 0) :
+			       module_move_pages(fd, 0, len, pages, nodes, status, MPOL_MF_MOVE);
 		__atomic_add_fetch(&ops_moves, 1, __ATOMIC_RELAXED);
 		if (ret < 0) {
 			__atomic_add_fetch(&bad_status, 1, __ATOMIC_RELAXED);
@@ -201,15 +204,20 @@ static void phase_races(int secs)
 	    ops_moves, ops_mutations, pages_verified, bad_status, corrupt);
 }
 
-/* The target exits while a move of its 512 pages runs. */
+/*
+ * The target exits while a move of its XN pages runs; every other pair of
+ * runs shares the move among CPUs (MOVE_PAGES_EXT_PARALLEL: workers hold the
+ * target's mm while it exits).
+ */
+#define XN	2048
 static void phase_exits(int secs)
 {
 	time_t end = time(NULL) + secs;
-	long runs = 0, odd = 0;
+	long runs = 0, odd = 0, ops_parallel = 0;
 	int fd = mp_dev_open();
-	void *pages[512];
-	int nodes[512], status[512];
-	char *shared = mmap(NULL, 512 * psz, PROT_READ | PROT_WRITE,
+	void *pages[XN];
+	int nodes[XN], status[XN];
+	char *shared = mmap(NULL, XN * psz, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	while (time(NULL) < end && fd >= 0) {
@@ -217,22 +225,28 @@ static void phase_exits(int secs)
 		long ret;
 
 		if (c == 0) {
-			memset(shared, 0x5a, 512 * psz);
+			memset(shared, 0x5a, XN * psz);
 			usleep(rand() % 3000);
 			_exit(0);
 		}
 		usleep(500);
-		for (int i = 0; i < 512; i++) {
+		for (int i = 0; i < XN; i++) {
 			pages[i] = shared + (long)i * psz;
 			nodes[i] = runs % 2;
 		}
-		ret = module_move_pages(fd, c, 512, pages, nodes, status, MPOL_MF_MOVE);
+		ret = runs % 4 < 2 ?
+		      module_move_pages(fd, c, XN, pages, nodes, status, MPOL_MF_MOVE) :
+		      module_move_pages_par(fd, c, XN, pages, nodes, status,
+					    MOVE_PAGES_EXT_PARALLEL, 0);
+		ops_parallel += runs % 4 >= 2;
 		if (ret < 0 && errno != ESRCH && errno != EINVAL)
 			odd++;
 		waitpid(c, NULL, 0);
 		runs++;
 	}
-	tap(runs > 0 && !odd, "target exits mid-call: %ld runs, %ld unexpected errors", runs, odd);
+	tap(runs > 0 && ops_parallel > 0 && !odd,
+	    "target exits mid-call: %ld runs (%ld parallel), %ld unexpected errors", runs,
+	    ops_parallel, odd);
 }
 
 static long read_vmstat(const char *name)

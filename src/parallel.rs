@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `MOVE_PAGES_EXT_PARALLEL`: one move request shared among several CPUs.
+//!
+//! The caller reads the request's entries a chunk at a time ([`CHUNK`] entries), with
+//! upstream's checks in upstream's order ([`migrate::read_entry`]), and cuts the chunk into
+//! consecutive slices, one per thread. The caller moves the first slice itself; each other slice
+//! runs as a work item of the module's per-CPU workqueue ([`Pool`]) on a CPU the caller may run
+//! on. Every thread runs the one move engine ([`migrate::move_entries`]) on its slice, with the
+//! exact-status policy, taking and dropping the target's mmap read lock itself for each lookup as
+//! the caller does, so the caller never waits for a worker while it holds the lock. The
+//! statuses go to a kernel buffer per slice; once every slice is done, the caller looks up again
+//! the entries whose folio was busy or not mapped (another slice may have held it isolated or
+//! under migration: a large folio cut by a slice boundary, or a page named twice) and writes the
+//! chunk's statuses to user space.
+//!
+//! Workers do not touch user memory and do not need the target's mm as theirs: they look up
+//! its page tables with a user reference of their own (`mmget()`), as the caller does for a
+//! request on another process. The new folios are charged to the memory cgroup of the folios
+//! they replace, as in the native call. Their allocation follows the cpuset of the thread that
+//! allocates; a caller whose cpuset does not allow every node with memory is therefore served on
+//! its own thread, as with a request of fewer than `MOVE_PAGES_EXT_PARALLEL_MIN` entries. A
+//! fatal signal to the caller ends the request (`-EINTR`) at the next window of every slice.
+
+use crate::{
+    ffi,
+    migrate::{
+        self,
+        Entry,
+        MoveRequest,
+        Moved,
+        Policy,
+        Space, //
+    },
+    stats,
+    symbols::Symbols,
+    target, uapi,
+};
+use core::ptr::NonNull;
+use kernel::{
+    bindings,
+    cpu::{
+        nr_cpu_ids,
+        CpuId, //
+    },
+    mm::MmWithUser,
+    new_mutex,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        Arc,
+        Completion,
+        Mutex,
+        SetOnce, //
+    },
+    task::Task,
+    workqueue::{
+        impl_has_work,
+        new_work,
+        RawWorkItem,
+        Work,
+        WorkItem, //
+    },
+};
+
+/// Entries read before the threads start on them: what one round of the request shares out.
+const CHUNK: usize = 32 * uapi::EXT_WINDOW;
+
+/// The fewest base pages worth a thread of their own (one batch of the migration core).
+const MIN_SLICE: usize = uapi::EXT_PARALLEL_MIN / 2;
+
+/// The most threads one request uses, the caller included.
+pub(crate) const MAX_THREADS: usize = 16;
+
+/// A status slot that no thread has written (no status is this value).
+const UNWRITTEN: c_int = c_int::MIN;
+
+/// Returns whether `task` has a fatal signal pending.
+fn fatal_signal_pending(task: &Task) -> bool {
+    // SAFETY: `task` is a live task: the caller holds a reference.
+    unsafe { ffi::mp_fatal_signal_pending(task.as_ptr()) }
+}
+
+/// The module's workqueue, for the slices of parallel requests.
+struct QueuePtr(NonNull<bindings::workqueue_struct>);
+
+// SAFETY: A workqueue is used from any thread through its own synchronisation.
+unsafe impl Send for QueuePtr {}
+// SAFETY: See `Send`.
+unsafe impl Sync for QueuePtr {}
+
+static QUEUE: SetOnce<QueuePtr> = SetOnce::new();
+
+/// The workqueue the slices run on: per-CPU, so that a slice runs on the CPU chosen for it, and
+/// CPU-intensive, since a slice migrates pages for as long as a chunk takes, outside the
+/// concurrency management of the CPU's pool. Owned by the module: dropping it waits for every
+/// queued slice, and it is dropped only after the doors that start requests are gone.
+///
+/// # Invariants
+///
+/// [`QUEUE`] holds the workqueue this value allocated; only [`Pool::drop`] destroys it.
+pub(crate) struct Pool {
+    _private: (),
+}
+
+impl Pool {
+    /// Allocates the workqueue and makes it the one requests use.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: The format is a NUL-terminated string without conversions.
+        let wq = unsafe {
+            bindings::alloc_workqueue_noprof(
+                c"move_pages".as_char_ptr(),
+                bindings::wq_flags_WQ_PERCPU | bindings::wq_flags_WQ_CPU_INTENSIVE,
+                0,
+            )
+        };
+        let wq = NonNull::new(wq).ok_or(ENOMEM)?;
+        if !QUEUE.populate(QueuePtr(wq)) {
+            // SAFETY: `wq` was allocated above and nothing has used it.
+            unsafe { bindings::destroy_workqueue(wq.as_ptr()) };
+            return Err(EBUSY);
+        }
+        // INVARIANT: allocated and published above.
+        Ok(Self { _private: () })
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        if let Some(queue) = QUEUE.as_ref() {
+            // SAFETY: By the type invariant the workqueue is live and destroyed only here.
+            // Every request waits for its slices before it returns and no door is left to start
+            // one, so nothing queues work any more; `destroy_workqueue()` drains what remains,
+            // so no slice runs the module's code after the module is gone.
+            unsafe { bindings::destroy_workqueue(queue.0.as_ptr()) };
+        }
+    }
+}
+
+/// What a slice works on and gives back.
+struct SliceData {
+    /// The slice's entries, `slot` being the index in the slice.
+    entries: KVVec<Entry>,
+    /// The statuses of the slice's entries, [`UNWRITTEN`] where none was written.
+    status: KVVec<c_int>,
+    /// Entries whose folio was busy, to look up again when every slice is done.
+    retry: KVec<Entry>,
+    /// The slice's result: the number of its pages that did not move, or an error.
+    moved: Moved,
+}
+
+/// One thread's share of a chunk.
+#[pin_data]
+struct Slice {
+    #[pin]
+    work: Work<Slice>,
+    syms: &'static Symbols,
+    /// The target's address space, with a user reference of the slice's own.
+    mm: ARef<MmWithUser>,
+    /// `MPOL_MF_MOVE_ALL`.
+    all: bool,
+    policy: Policy,
+    /// The thread that made the request: its fatal signal ends the slice.
+    caller: ARef<Task>,
+    #[pin]
+    data: Mutex<SliceData>,
+    /// Completed when a worker has run the slice.
+    #[pin]
+    done: Completion,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Slice { self.work }
+}
+
+impl WorkItem for Slice {
+    type Pointer = Arc<Slice>;
+
+    fn run(this: Arc<Slice>) {
+        stats::worker_slice();
+        this.process();
+        this.done.complete_all();
+    }
+}
+
+impl Slice {
+    /// A slice of `len` entries of the request on `space`.
+    fn new(space: &Space<'_>, policy: Policy, len: usize) -> Result<Arc<Self>> {
+        let data = SliceData {
+            entries: KVVec::with_capacity(len, GFP_KERNEL)?,
+            status: KVVec::from_elem(UNWRITTEN, len, GFP_KERNEL)?,
+            retry: KVec::new(),
+            moved: Moved::Count(0),
+        };
+        let caller: &Task = kernel::current!();
+        Arc::pin_init(
+            pin_init!(Slice {
+                work <- new_work!("move_pages::Slice::work"),
+                syms: space.syms,
+                mm: ARef::from(space.mm),
+                all: space.all,
+                policy,
+                caller: ARef::from(caller),
+                data <- new_mutex!(data, "move_pages::Slice::data"),
+                done <- Completion::new(),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Moves the slice's entries: on a worker, or on the caller for its own slice.
+    fn process(&self) {
+        let space = Space {
+            syms: self.syms,
+            mm: &self.mm,
+            all: self.all,
+        };
+        let stop = || fatal_signal_pending(&self.caller);
+        let mut guard = self.data.lock();
+        let d = &mut *guard;
+        d.moved = migrate::move_entries(
+            &space,
+            self.policy,
+            &mut d.entries,
+            &mut d.status,
+            Some(&mut d.retry),
+            &stop,
+        );
+    }
+
+    /// Queues the slice on `cpu`; the slice back if it could not be queued.
+    fn enqueue_on(self: Arc<Self>, cpu: c_int) -> core::result::Result<(), Arc<Self>> {
+        let Some(queue) = QUEUE.as_ref() else {
+            return Err(self);
+        };
+        let wq = queue.0.as_ptr();
+        // SAFETY: As in `Queue::enqueue()`: the closure returns `false` only if the work item is
+        // already queued; `Arc<Slice>` is `Send` and `'static`; `__enqueue()` keeps the work
+        // item valid until it has run. `wq` is the module's workqueue, which outlives every
+        // request, and `cpu` is a possible CPU id.
+        unsafe { self.__enqueue(move |work| bindings::queue_work_on(cpu, wq, work)) }
+    }
+}
+
+/// The CPUs of a request's workers.
+struct Cpus {
+    ids: [c_int; MAX_THREADS],
+    len: usize,
+}
+
+impl Cpus {
+    /// Up to `max_threads - 1` online CPUs that the caller may run on, other than the one it
+    /// runs on now: the caller is a thread of the request too.
+    fn pick(max_threads: usize) -> Self {
+        let mut cpus = Cpus {
+            ids: [0; MAX_THREADS],
+            len: 0,
+        };
+        let this = CpuId::current().as_u32() as c_int;
+        let mut cpu = -1;
+        while cpus.len + 1 < max_threads.min(MAX_THREADS) {
+            // SAFETY: Reads the current task's allowed CPUs and the online mask; no requirement.
+            cpu = unsafe { ffi::mp_next_allowed_cpu(cpu) };
+            if cpu < 0 || cpu as u32 >= nr_cpu_ids() {
+                break;
+            }
+            if cpu != this {
+                cpus.ids[cpus.len] = cpu;
+                cpus.len += 1;
+            }
+        }
+        cpus
+    }
+}
+
+/// The threads a request asks for: `workers`, or [`MAX_THREADS`] for 0, at most that.
+fn max_threads(workers: u32) -> usize {
+    match workers {
+        0 => MAX_THREADS,
+        n => (n as usize).min(MAX_THREADS),
+    }
+}
+
+/// How a chunk of `n` entries of about `pages` base pages each is cut for `threads` threads:
+/// `(slices, entries per slice)`, the last slice taking what is left; no slice of fewer than
+/// [`MIN_SLICE`] base pages unless it is the only one.
+fn cut(n: usize, pages: u64, threads: usize) -> (usize, usize) {
+    let min_entries = (MIN_SLICE as u64 / pages.max(1)).max(1) as usize;
+    let k = threads.min(n.div_ceil(min_entries)).max(1);
+    let per = n.div_ceil(k).max(1);
+    (n.div_ceil(per).max(1), per)
+}
+
+/// `do_pages_move()` with `MOVE_PAGES_EXT_PARALLEL`: `policy` is the request's (exact statuses,
+/// grouping if asked), `workers` the most threads the caller allows.
+pub(crate) fn do_pages_move(req: &MoveRequest<'_>, policy: Policy, workers: u32) -> Moved {
+    let cpus = Cpus::pick(max_threads(workers));
+    // The size of the folio at the first entry stands for every entry's.
+    let pages = match req.pages.get(0) {
+        Ok(p) if req.nr_pages > 0 => migrate::folio_pages_at(&req.space, p),
+        _ => 1,
+    };
+    if cpus.len == 0
+        || req.nr_pages.saturating_mul(pages) < uapi::EXT_PARALLEL_MIN as u64
+        || !target::caller_mems(req.space.syms).holds_every_memory_node()
+    {
+        return migrate::do_pages_move(req, policy);
+    }
+    let caller: &Task = kernel::current!();
+    let stop = || fatal_signal_pending(caller);
+    let mut not_moved: c_int = 0;
+    let mut base = 0usize;
+    while (base as u64) < req.nr_pages {
+        if stop() {
+            return Moved::Error(EINTR);
+        }
+        let n = (req.nr_pages - base as u64).min(CHUNK as u64) as usize;
+        let (k, per) = cut(n, pages, 1 + cpus.len);
+        match chunk(req, policy, &cpus, base, n, (k, per), &stop) {
+            Ok(count) => not_moved = not_moved.wrapping_add(count),
+            Err(e) => return Moved::Error(e),
+        }
+        base += n;
+    }
+    Moved::Count(not_moved)
+}
+
+/// Entries `base..base + n` of `req`, cut in `k` slices of `per`: read, moved by the threads,
+/// statuses written. The number
+/// of pages that did not move, or the error that ends the request (once the statuses of the
+/// entries before it are written).
+fn chunk(
+    req: &MoveRequest<'_>,
+    policy: Policy,
+    cpus: &Cpus,
+    base: usize,
+    n: usize,
+    (k, per): (usize, usize),
+    stop: &dyn Fn() -> bool,
+) -> Result<c_int> {
+    let mut slices = KVec::with_capacity(k, GFP_KERNEL)?;
+    for s in 0..k {
+        let len = per.min(n - s * per);
+        slices.push(Slice::new(&req.space, policy, len)?, GFP_KERNEL)?;
+    }
+
+    // Read and check the entries; one that fails ends the request once the entries before it
+    // are moved and their statuses written (`goto out_flush`).
+    let mut end = None;
+    'read: for (s, slice) in slices.iter().enumerate() {
+        let first = base + s * per;
+        let mut d = slice.data.lock();
+        for j in 0..d.status.len() {
+            match migrate::read_entry(req, first + j, j as u32) {
+                Ok(e) => d.entries.push_within_capacity(e).map_err(|_| ENOMEM)?,
+                Err(e) => {
+                    end = Some(e);
+                    break 'read;
+                }
+            }
+        }
+    }
+
+    // The workers' slices, then the caller's.
+    let mut queued = KVec::with_capacity(k, GFP_KERNEL)?;
+    for (s, slice) in slices.iter().enumerate().skip(1) {
+        let q = slice.clone().enqueue_on(cpus.ids[s - 1]).is_ok();
+        if !q {
+            slice.process();
+        }
+        queued.push(q, GFP_KERNEL)?;
+    }
+    slices[0].process();
+    for (slice, q) in slices.iter().skip(1).zip(queued.iter()) {
+        if *q {
+            slice.done.wait_for_completion();
+        }
+    }
+
+    // Every slice is done: the busy entries again, then the statuses, in order.
+    let mut not_moved: c_int = 0;
+    let mut failed = None;
+    for (s, slice) in slices.iter().enumerate() {
+        let mut guard = slice.data.lock();
+        let d = &mut *guard;
+        let mut moved = d.moved;
+        if !d.retry.is_empty() && failed.is_none() && matches!(moved, Moved::Count(_)) {
+            stats::retried(d.retry.len());
+            let again =
+                migrate::move_entries(&req.space, policy, &mut d.retry, &mut d.status, None, stop);
+            moved = match (moved, again) {
+                (Moved::Count(a), Moved::Count(b)) => Moved::Count(a.wrapping_add(b)),
+                (_, Moved::Error(e)) | (Moved::Error(e), _) => Moved::Error(e),
+            };
+        }
+        write_status(req, base + s * per, &d.status)?;
+        match moved {
+            Moved::Count(c) => not_moved = not_moved.wrapping_add(c),
+            Moved::Error(e) => {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    match failed.or(end) {
+        Some(e) => Err(e),
+        None => Ok(not_moved),
+    }
+}
+
+/// Writes the statuses of a slice whose first entry is `first`: in one copy when every slot
+/// was written, else slot by slot, skipping the unwritten ones.
+fn write_status(req: &MoveRequest<'_>, first: usize, status: &[c_int]) -> Result {
+    if status.iter().all(|&v| v != UNWRITTEN) {
+        return req.status.write_chunk(first, status).map_err(|_| EFAULT);
+    }
+    for (j, &v) in status.iter().enumerate() {
+        if v != UNWRITTEN {
+            req.status.put(first + j, v)?;
+        }
+    }
+    Ok(())
+}
+
+#[kunit_tests(move_pages_parallel)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_is_cut_into_slices_of_at_least_min_slice() {
+        assert_eq!(cut(CHUNK, 1, 3), (3, CHUNK.div_ceil(3)));
+        assert_eq!(cut(1024, 1, 3), (2, 512));
+        assert_eq!(cut(1025, 1, 3), (3, 342));
+        assert_eq!(cut(511, 1, 3), (1, 511));
+        assert_eq!(cut(1, 1, 16), (1, 1));
+        assert_eq!(cut(CHUNK, 1, 1), (1, CHUNK));
+        // Entries of 2 MiB folios: one is worth a thread.
+        assert_eq!(cut(32, 512, 3), (3, 11));
+        assert_eq!(cut(2, 512, 3), (2, 1));
+        // 64 KiB folios: 32 entries make a slice.
+        assert_eq!(cut(64, 16, 3), (2, 32));
+        for n in [1, 7, 512, 513, 1024, 1500, 4097, CHUNK - 1, CHUNK] {
+            for pages in [0, 1, 16, 512, 1 << 18] {
+                for threads in 1..=MAX_THREADS {
+                    let (k, per) = cut(n, pages, threads);
+                    assert!(k >= 1 && k <= threads);
+                    // Every entry in exactly one slice, none empty.
+                    assert!((k - 1) * per < n && k * per >= n);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn workers_zero_is_the_module_s_choice() {
+        assert_eq!(max_threads(0), MAX_THREADS);
+        assert_eq!(max_threads(1), 1);
+        assert_eq!(max_threads(3), 3);
+        assert_eq!(max_threads(u32::MAX), MAX_THREADS);
+    }
+}
