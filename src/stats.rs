@@ -112,11 +112,7 @@ pub(crate) fn show(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
         "pages_not_migrated {}",
         STATS.pages_not_migrated.load(Relaxed)
     )?;
-    writeln!(
-        f,
-        "parallel_slices {}",
-        STATS.worker_slices.load(Relaxed)
-    )?;
+    writeln!(f, "parallel_slices {}", STATS.worker_slices.load(Relaxed))?;
     writeln!(f, "parallel_retried {}", STATS.retried.load(Relaxed))?;
     for (i, count) in STATS.errors.iter().enumerate() {
         let name = ERRNOS.get(i).map_or("other", |(_, name)| name);
