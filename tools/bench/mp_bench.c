@@ -28,6 +28,10 @@
  *   W3t, W3tg  W3 and W3g while a second thread of the process runs on
  *          CPU 1: the mm is live on two CPUs, so every batch's TLB flush
  *          needs an IPI (a multi-threaded target, the usual case)
+ *   W1p, W4p  W1 and W4 with the module's MOVE_PAGES_EXT_PARALLEL (the
+ *          module's choice of threads), the process allowed on every CPU
+ *          for both calls; W1p1-W1p3, W4p1-W4p3: at most 1, 2, 3 threads
+ *   W6p    W6 with both threads unpinned and the module's calls parallel
  *   sweep  batch sizes 1, 4, 16, ..., 2^18 pages: max(B, 4096) pages moved
  *          in calls of B pages
  *   copy   the copy bound alone: 4 KiB pages copied from node 0 to node 1
@@ -85,6 +89,8 @@ static int dev_fd = -1;
 static long total_mismatches;
 /* Extension flags of the module's calls (MOVE_PAGES_EXT_*), 0 for plain move_pages(2). */
 static unsigned int module_ext;
+/* With MOVE_PAGES_EXT_PARALLEL: the most threads per call, 0 for the module's choice. */
+static unsigned int module_workers;
 
 static double now_s(void)
 {
@@ -144,6 +150,19 @@ static void pin_cpu(int cpu)
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
 		printf("# note: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+}
+
+/* Allows the calling thread on every online CPU. */
+static void unpin(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		printf("# note: cannot allow every CPU: %s\n", strerror(errno));
 }
 
 static int selected_workload(const char *name)
@@ -329,7 +348,10 @@ static double run_calls(int module, void **pages, const int *nodes, int *status,
 	t0 = now_s();
 	for (off = 0; off < nr; off += batch) {
 		n = nr - off < batch ? nr - off : batch;
-		if (module)
+		if (module && nodes && (module_ext & MOVE_PAGES_EXT_PARALLEL))
+			ret = module_move_pages_par(dev_fd, 0, n, pages + off, nodes + off,
+						    status + off, module_ext, module_workers);
+		else if (module)
 			ret = module_move_pages_ext(dev_fd, 0, n, pages + off,
 						    nodes ? nodes + off : NULL, status + off,
 						    flags, module_ext);
@@ -884,7 +906,7 @@ static void w3_interleaved(const char *name, unsigned int ext, int two_cpus)
 	free(start);
 }
 
-static void w4_thp(void)
+static void w4_thp(const char *name, const char *kind, const char *desc)
 {
 	unsigned long per = HPAGE_SZ / PAGE_SZ, nthp = big_pages / per, i;
 	struct workload w = { 0 };
@@ -894,8 +916,7 @@ static void w4_thp(void)
 	int *targets, *start;
 	long before;
 
-	result_init(&res, "W4", "workload",
-		    "THP-backed region (MADV_HUGEPAGE, 2 MiB aligned), one entry per 2 MiB, one call");
+	result_init(&res, name, kind, desc);
 	if (!nthp)
 		nthp = 1;
 	region_alloc(&r, nthp * per, 1);
@@ -976,6 +997,7 @@ static void w5_query(void)
 struct mover {
 	pthread_t tid;
 	int cpu;
+	int pinned;	/* to CPU cpu, else allowed on every CPU */
 	int module;
 	struct region *r;
 	int *targets;
@@ -989,7 +1011,10 @@ static void *mover_thread(void *arg)
 {
 	struct mover *m = arg;
 
-	pin_cpu(m->cpu);
+	if (m->pinned)
+		pin_cpu(m->cpu);
+	else
+		unpin();
 	pthread_barrier_wait(m->go);
 	m->t0 = now_s();
 	run_calls(m->module, m->r->all, m->targets, m->status, m->r->npages, m->r->npages,
@@ -1015,7 +1040,7 @@ static long check_mover(struct mover *m, unsigned int run, struct result *res)
 	return bad + bq + bd;
 }
 
-static void w6_threads(void)
+static void w6_threads(int parallel)
 {
 	unsigned long half = big_pages / 2, i;
 	struct region r[2];
@@ -1026,8 +1051,12 @@ static void w6_threads(void)
 	int rep, mod, k;
 	double t[2];
 
-	result_init(&res, "W6", "workload",
-		    "two threads (CPU 0 and CPU 1) each moving its own region in one call, concurrently");
+	if (parallel)
+		result_init(&res, "W6p", "extension",
+			    "W6, threads unpinned, the module's calls with MOVE_PAGES_EXT_PARALLEL");
+	else
+		result_init(&res, "W6", "workload",
+			    "two threads (CPU 0 and CPU 1) each moving its own region in one call, concurrently");
 	targets = node_array(half, DST_NODE);
 	for (k = 0; k < 2; k++) {
 		region_alloc(&r[k], half, 0);
@@ -1043,13 +1072,15 @@ static void w6_threads(void)
 		for (mod = 0; mod < 2; mod++) {
 			unsigned int run = 2 * rep + mod;
 
+			module_ext = parallel ? MOVE_PAGES_EXT_PARALLEL : 0;
 			pthread_barrier_init(&go, NULL, 3);
 			for (k = 0; k < 2; k++) {
 				place_all(&r[k], SRC_NODE);
 				tag_pages(&r[k], run);
 				for (i = 0; i < half; i++)
 					st[k][mod][i] = SENTINEL;
-				mv[k] = (struct mover){ .cpu = k, .module = mod, .r = &r[k],
+				mv[k] = (struct mover){ .cpu = k, .pinned = !parallel,
+							.module = mod, .r = &r[k],
 							.targets = targets, .status = st[k][mod],
 							.go = &go };
 				if (pthread_create(&mv[k].tid, NULL, mover_thread, &mv[k]))
@@ -1059,6 +1090,7 @@ static void w6_threads(void)
 			for (k = 0; k < 2; k++)
 				pthread_join(mv[k].tid, NULL);
 			pthread_barrier_destroy(&go);
+			module_ext = 0;
 			t[mod] = (mv[0].t1 > mv[1].t1 ? mv[0].t1 : mv[1].t1) -
 				 (mv[0].t0 < mv[1].t0 ? mv[0].t0 : mv[1].t0);
 			for (k = 0; k < 2; k++)
@@ -1124,6 +1156,46 @@ static void batch_sweep(void)
 		printf("# %s took %.1f s\n", names[i], now_s() - t0);
 		if (b * 4 > sweep_max && b < sweep_max)
 			b = sweep_max / 4;	/* end exactly on sweep_max */
+	}
+}
+
+/*
+ * W1p and W4p (the module's choice of threads), then W1p1-W1p3 and
+ * W4p1-W4p3 (at most 1, 2, 3 threads): the module's calls with
+ * MOVE_PAGES_EXT_PARALLEL, the process allowed on every CPU for the native
+ * calls too.
+ */
+static void parallel_rows(void)
+{
+	static const char * const names[2][4] = {
+		{ "W1p", "W1p1", "W1p2", "W1p3" }, { "W4p", "W4p1", "W4p2", "W4p3" },
+	};
+	static char desc[2][4][128];
+
+	for (int w = 0; w < 2; w++) {
+		for (int k = 0; k < 4; k++) {
+			if (!selected_workload(names[w][k]))
+				continue;
+			if (k)
+				snprintf(desc[w][k], sizeof(desc[w][k]),
+					 "%s, the module with MOVE_PAGES_EXT_PARALLEL, %d thread%s at most",
+					 w ? "W4" : "W1", k, k > 1 ? "s" : "");
+			else
+				snprintf(desc[w][k], sizeof(desc[w][k]),
+					 "%s, the module with MOVE_PAGES_EXT_PARALLEL (its choice of threads)",
+					 w ? "W4" : "W1");
+			module_ext = MOVE_PAGES_EXT_PARALLEL;
+			module_workers = k;
+			unpin();
+			if (w)
+				w4_thp(names[w][k], "extension", desc[w][k]);
+			else
+				simple_move(names[w][k], "extension", desc[w][k], big_pages,
+					    big_pages, SRC_NODE, 1);
+			pin_cpu(0);
+			module_ext = 0;
+			module_workers = 0;
+		}
 	}
 }
 
@@ -1219,11 +1291,15 @@ int main(int argc, char **argv)
 	if (selected_workload("W3tg"))
 		w3_interleaved("W3tg", MOVE_PAGES_EXT_GROUP_BY_NODE, 1);
 	if (selected_workload("W4"))
-		w4_thp();
+		w4_thp("W4", "workload",
+		       "THP-backed region (MADV_HUGEPAGE, 2 MiB aligned), one entry per 2 MiB, one call");
 	if (selected_workload("W5"))
 		w5_query();
 	if (selected_workload("W6"))
-		w6_threads();
+		w6_threads(0);
+	parallel_rows();
+	if (selected_workload("W6p"))
+		w6_threads(1);
 	if (selected_workload("W7"))
 		simple_move("W7", "workload",
 			    "pages already on their target node, one page per call (re-applied plan)",

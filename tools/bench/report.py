@@ -87,10 +87,42 @@ def table(doc):
     if copy:
         print("copy bound (rep movsq, node 0 -> node 1): %s pages/s" %
               fmt_rate(copy[0]["copy_pps"]))
+    if doc.get("checks"):
+        print("checks:")
+        for c in doc["checks"]:
+            print("  %-28s %.3f (bound %.2f): %s" % (
+                c["check"], c["value"], c["bound"], "met" if c["passed"] else "NOT MET"))
     print("notes:")
     for r in doc["results"]:
         if r.get("notes"):
             print("  %s: %s" % (r["name"], r["notes"]))
+
+
+def checks(results):
+    """The rows the benchmark checks against each other, as (name, value, bound, passed).
+
+    W3g and W3tg: interleaved targets with grouping cost no more per page than sorted ones
+    (module pages/s at least 0.9x W1's). W1p and W4p: the parallel extension at least 1.7x the
+    native call. W6p: two parallel callers no slower than two plain ones (module pages/s).
+    """
+    by = {r["name"]: r for r in results if not r.get("skipped")}
+    out = []
+
+    def pps(name):
+        return by.get(name, {}).get("module_pps_median")
+
+    for name in ("W3g", "W3tg"):
+        if pps(name) and pps("W1"):
+            v = pps(name) / pps("W1")
+            out.append(("%s/W1 module pages/s" % name, v, 0.9, v >= 0.9))
+    for name in ("W1p", "W4p"):
+        r = by.get(name, {}).get("ratio_median")
+        if r:
+            out.append(("%s module/native" % name, r, 1.7, r >= 1.7))
+    if pps("W6p") and pps("W6"):
+        v = pps("W6p") / pps("W6")
+        out.append(("W6p/W6 module pages/s", v, 1.0, v >= 1.0))
+    return out
 
 
 def build(outdir, pairs):
@@ -108,7 +140,9 @@ def build(outdir, pairs):
     for p in pairs:
         key, _, value = p.partition("=")
         machine[key] = int(value) if value.isdigit() else value
-    doc = {"machine": machine, "results": results}
+    doc = {"machine": machine, "results": results,
+           "checks": [{"check": c, "value": round(v, 3), "bound": b, "passed": ok}
+                      for c, v, b, ok in checks(results)]}
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
