@@ -8,7 +8,7 @@ use std::fmt;
 /// The full help text.
 pub const USAGE: &str = "\
 Usage: move-pages query --pid PID [SELECTION] [--batch N] [--progress|--no-progress] [--json]
-       move-pages move --pid PID --to NODE [SELECTION] [--all] [--batch N]
+       move-pages move --pid PID --to NODE [SELECTION] [--all] [--plain] [--batch N]
                        [--progress|--no-progress] [--json]
        move-pages --help | --version
 
@@ -21,6 +21,9 @@ Options:
   --to NODE          the node to move the pages to (move only)
   --all              MPOL_MF_MOVE_ALL: also move pages shared with other
                      processes (needs CAP_SYS_NICE; move only)
+  --plain            move with plain move_pages(2) semantics (default: the
+                     module's extensions parallel, group_by_node and
+                     exact_status, the fastest and most exact; move only)
   --batch N          pages per ioctl call (default 16384, at most 1048576;
                      N may end in K or M)
   --progress         always show a progress bar on stderr
@@ -76,6 +79,8 @@ pub struct Options {
     pub maps: Vec<String>,
     /// `--all`.
     pub all: bool,
+    /// `--plain`: no extensions.
+    pub plain: bool,
     /// `--batch`.
     pub batch: usize,
     /// `--progress` (`Some(true)`) or `--no-progress` (`Some(false)`), the last one given.
@@ -188,6 +193,7 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
         ranges: Vec::new(),
         maps: Vec::new(),
         all: false,
+        plain: false,
         batch: DEFAULT_BATCH,
         progress: None,
         json: false,
@@ -207,12 +213,15 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
             None => (arg.as_str(), None),
         };
         let takes_value = matches!(name, "--pid" | "--to" | "--range" | "--map" | "--batch");
-        let known =
-            takes_value || matches!(name, "--all" | "--json" | "--progress" | "--no-progress");
+        let known = takes_value
+            || matches!(
+                name,
+                "--all" | "--plain" | "--json" | "--progress" | "--no-progress"
+            );
         if !known {
             return Err(usage(format!("unknown option '{name}'")));
         }
-        if !moving && (name == "--to" || name == "--all") {
+        if !moving && matches!(name, "--to" | "--all" | "--plain") {
             return Err(usage(format!("{name} is only for move")));
         }
         let value = if takes_value {
@@ -240,6 +249,7 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
             "--range" => ranges.push(value),
             "--map" => o.maps.push(value),
             "--all" => o.all = true,
+            "--plain" => o.plain = true,
             "--json" => o.json = true,
             "--progress" => o.progress = Some(true),
             "--no-progress" => o.progress = Some(false),
@@ -313,6 +323,7 @@ mod tests {
                 ranges: vec![],
                 maps: vec![],
                 all: false,
+                plain: false,
                 batch: DEFAULT_BATCH,
                 progress: None,
                 json: false,
@@ -325,7 +336,7 @@ mod tests {
         assert_eq!(
             p(
                 "move --pid=self --to 1 --range 0x1000-0x3000 --map [heap] --range=0x10000+2M \
-               --map libc.so.6 --all --batch 4K --no-progress --json --progress"
+               --map libc.so.6 --all --plain --batch 4K --no-progress --json --progress"
             ),
             Ok(Command::Move(Options {
                 pid: Pid::Caller,
@@ -336,6 +347,7 @@ mod tests {
                 ],
                 maps: vec!["[heap]".into(), "libc.so.6".into()],
                 all: true,
+                plain: true,
                 batch: 4096,
                 progress: Some(true),
                 json: true,
@@ -428,6 +440,10 @@ mod tests {
         assert_eq!(usage_err("move --pid 1"), "--to is required for move");
         assert_eq!(usage_err("query --pid 1 --to 1"), "--to is only for move");
         assert_eq!(usage_err("query --pid 1 --all"), "--all is only for move");
+        assert_eq!(
+            usage_err("query --pid 1 --plain"),
+            "--plain is only for move"
+        );
         assert_eq!(usage_err("query --pid"), "--pid needs a value");
         assert_eq!(usage_err("move --pid 1 --to"), "--to needs a value");
         assert_eq!(usage_err("query --pid 1 --range"), "--range needs a value");

@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! move-pages query --pid PID [SELECTION] [--batch N] [--progress|--no-progress] [--json]
-//! move-pages move --pid PID --to NODE [SELECTION] [--all] [--batch N]
+//! move-pages move --pid PID --to NODE [SELECTION] [--all] [--plain] [--batch N]
 //!                 [--progress|--no-progress] [--json]
 //! move-pages --help | --version
 //! ```
@@ -19,6 +19,10 @@
 //!   (`--all`: `MPOL_MF_MOVE_ALL`, needs `CAP_SYS_NICE`), `--batch N` pages per ioctl call
 //!   (default 16384, at most 1M; `K`/`M` suffixes), then queries again (after). It reports the
 //!   sum of the calls' return values (pages not migrated) and the error statuses of the move.
+//!   The moves use the module's extensions that make them fastest and most exact
+//!   (`MOVE_PAGES_EXT_PARALLEL`, `_GROUP_BY_NODE`, `_EXACT_STATUS`: every status written and
+//!   true, a failed batch does not stop the rest); `--plain` gives plain `move_pages(2)`
+//!   semantics. The report (and its JSON `extensions`) says which were used.
 //! - SELECTION, any number of each, combined (union, overlaps merged so no page appears twice):
 //!   - `--range START-END` (END exclusive) or `--range START+LEN`: decimal or `0x` hex numbers,
 //!     LEN may end in `K`, `M`, `G`, `T` (binary). Ranges are rounded out to whole pages (START

@@ -2,6 +2,7 @@
 
 //! Histograms of status slots, and the text and JSON reports.
 
+use move_pages::Extensions;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -251,6 +252,8 @@ pub struct MoveReport {
     pub node: u32,
     /// `MPOL_MF_MOVE_ALL` rather than `MPOL_MF_MOVE`.
     pub all: bool,
+    /// The module's extensions the moves used.
+    pub ext: Extensions,
     /// Pages per call.
     pub batch: usize,
     /// Number of move calls.
@@ -266,6 +269,16 @@ pub struct MoveReport {
 }
 
 impl MoveReport {
+    /// `plain move_pages(2)`, or `extensions group_by_node+exact_status+parallel`.
+    fn extensions_text(&self) -> String {
+        let names = self.ext.names();
+        if names.is_empty() {
+            "plain move_pages(2)".to_string()
+        } else {
+            format!("extensions {}", names.join("+"))
+        }
+    }
+
     fn flags(&self) -> &'static str {
         if self.all {
             "MPOL_MF_MOVE_ALL"
@@ -277,11 +290,12 @@ impl MoveReport {
     /// The text report.
     pub fn text(&self) -> String {
         let mut out = format!(
-            "pid {}: {} to node {}, {}, {} pages per call\nbefore:\n{}",
+            "pid {}: {} to node {}, {}, {}, {} pages per call\nbefore:\n{}",
             self.pid,
             pages_with_size(self.pages, self.page_size),
             self.node,
             self.flags(),
+            self.extensions_text(),
             self.batch,
             histogram_text(&self.before)
         );
@@ -309,7 +323,8 @@ impl MoveReport {
         out
     }
 
-    /// `{"pid":P,"page_size":S,"pages":N,"node":T,"flags":"MPOL_MF_MOVE","batch":B,"calls":C,
+    /// `{"pid":P,"page_size":S,"pages":N,"node":T,"flags":"MPOL_MF_MOVE","extensions":[..],
+    /// "batch":B,"calls":C,
     /// "before":{"nodes":{..},"errors":{..}},"after":{..},"not_migrated":n,
     /// "failed":{"EACCES":n,..},"not_attempted":n}`.
     pub fn json(&self) -> String {
@@ -319,6 +334,18 @@ impl MoveReport {
             ("pages", self.pages.to_string()),
             ("node", self.node.to_string()),
             ("flags", json_string(self.flags())),
+            (
+                "extensions",
+                format!(
+                    "[{}]",
+                    self.ext
+                        .names()
+                        .iter()
+                        .map(|n| json_string(n))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            ),
             ("batch", self.batch.to_string()),
             ("calls", self.calls.to_string()),
             ("before", json_histogram(&self.before)),
@@ -456,6 +483,7 @@ mod tests {
             pages: 10,
             node: 1,
             all: false,
+            ext: Extensions::PLAIN,
             batch: 4,
             calls: 3,
             before: hist(&[0, 0, 0, 0, 0, 0, 0, 0, -2, -2]),
@@ -470,7 +498,7 @@ mod tests {
         assert_eq!(
             move_report().json(),
             "{\"pid\":77,\"page_size\":4096,\"pages\":10,\"node\":1,\"flags\":\"MPOL_MF_MOVE\",\
-             \"batch\":4,\"calls\":3,\
+             \"extensions\":[],\"batch\":4,\"calls\":3,\
              \"before\":{\"nodes\":{\"0\":8},\"errors\":{\"ENOENT\":2}},\
              \"after\":{\"nodes\":{\"0\":2,\"1\":6},\"errors\":{\"ENOENT\":2}},\
              \"not_migrated\":1,\"failed\":{\"ENOENT\":2,\"EACCES\":1},\"not_attempted\":1}"
@@ -480,13 +508,24 @@ mod tests {
             ..move_report()
         };
         assert!(all.json().contains(r#""flags":"MPOL_MF_MOVE_ALL""#));
+        let fastest = MoveReport {
+            ext: Extensions::FASTEST,
+            ..move_report()
+        };
+        assert!(fastest
+            .json()
+            .contains(r#""extensions":["group_by_node","exact_status","parallel"]"#));
+        assert!(fastest
+            .text()
+            .contains("MPOL_MF_MOVE, extensions group_by_node+exact_status+parallel, 4 pages"));
     }
 
     #[test]
     fn move_report_text() {
         assert_eq!(
             move_report().text(),
-            "pid 77: 10 pages (40.0 KiB) to node 1, MPOL_MF_MOVE, 4 pages per call\n\
+            "pid 77: 10 pages (40.0 KiB) to node 1, MPOL_MF_MOVE, plain move_pages(2), \
+             4 pages per call\n\
              before:\n\
              \x20 node 0                  8   80.0%\n\
              \x20 not present (-ENOENT)   2   20.0%\n\

@@ -9,7 +9,7 @@ use crate::nodes::{check_allowed, check_node, SYSFS_NODES};
 use crate::progress::{self, Progress};
 use crate::range::{count_pages, AddrRange, Pages};
 use crate::report::{Histogram, MoveReport, QueryReport, UNWRITTEN};
-use move_pages::{Device, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL};
+use move_pages::{Device, Extensions, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL};
 use std::ffi::{c_int, c_long, c_void};
 use std::fs;
 use std::io::{self, IsTerminal, Write};
@@ -66,7 +66,7 @@ impl Target {
 
 /// What serves `move_pages()` requests: `/dev/move_pages`, or a stand-in in tests.
 pub trait Backend {
-    /// As [`Device::move_pages`].
+    /// As [`Device::move_pages_ext`].
     fn move_pages(
         &self,
         pid: i32,
@@ -74,6 +74,7 @@ pub trait Backend {
         nodes: Option<&[c_int]>,
         status: &mut [c_int],
         flags: c_int,
+        ext: Extensions,
     ) -> io::Result<usize>;
 }
 
@@ -85,8 +86,9 @@ impl Backend for Device {
         nodes: Option<&[c_int]>,
         status: &mut [c_int],
         flags: c_int,
+        ext: Extensions,
     ) -> io::Result<usize> {
-        Device::move_pages(self, pid, pages, nodes, status, flags)
+        Device::move_pages_ext(self, pid, pages, nodes, status, flags, ext)
     }
 }
 
@@ -125,6 +127,8 @@ pub struct Job {
     pub batch: usize,
     /// Show the progress bar on stderr after this delay; `None`: never.
     pub progress: Option<Duration>,
+    /// The module's extensions for the moves (queries use none).
+    pub ext: Extensions,
 }
 
 impl Job {
@@ -160,7 +164,12 @@ impl Job {
             }
             status[..n].fill(UNWRITTEN);
             let nodes = node.map(|_| &nodes[..n]);
-            match backend.move_pages(self.kernel_pid, &pages, nodes, &mut status[..n], flags) {
+            let ext = if nodes.is_some() {
+                self.ext
+            } else {
+                Extensions::PLAIN
+            };
+            match backend.move_pages(self.kernel_pid, &pages, nodes, &mut status[..n], flags, ext) {
                 Ok(not_migrated) => {
                     scan.calls += 1;
                     scan.not_migrated += not_migrated as u64;
@@ -228,6 +237,7 @@ impl Job {
             pages: self.pages(),
             node,
             all,
+            ext: self.ext,
             batch: self.batch,
             calls: moved.calls,
             before: before.hist,
@@ -262,6 +272,11 @@ fn prepare(o: &Options) -> Result<(Job, Device), String> {
         batch: o.batch,
         progress: progress::enabled(o.progress, o.json, io::stderr().is_terminal())
             .then(|| progress::delay(o.progress)),
+        ext: if o.plain {
+            Extensions::PLAIN
+        } else {
+            Extensions::FASTEST
+        },
     };
     Ok((job, dev))
 }
@@ -348,6 +363,8 @@ mod tests {
         fail: Option<(usize, i32)>,
         /// Every call: pid, addresses, whether nodes were given, flags.
         calls: RefCell<Vec<Call>>,
+        /// The extension flags of every call.
+        exts: RefCell<Vec<u32>>,
     }
 
     impl Fake {
@@ -367,7 +384,9 @@ mod tests {
             nodes: Option<&[c_int]>,
             status: &mut [c_int],
             flags: c_int,
+            ext: Extensions,
         ) -> io::Result<usize> {
+            self.exts.borrow_mut().push(ext.flags);
             let addrs: Vec<u64> = pages.iter().map(|&p| p as u64).collect();
             let mut calls = self.calls.borrow_mut();
             calls.push((pid, addrs.clone(), nodes.is_some(), flags));
@@ -401,7 +420,22 @@ mod tests {
             page_size: PAGE,
             batch,
             progress: None,
+            ext: Extensions::PLAIN,
         }
+    }
+
+    #[test]
+    fn moves_use_the_job_s_extensions_and_queries_none() {
+        let fake = process();
+        let job = Job {
+            ext: Extensions::FASTEST,
+            ..job(&[(0x10000, 0x17000)], 4)
+        };
+        let report = job.move_to(&fake, 1, false).unwrap();
+        assert_eq!(report.ext, Extensions::FASTEST);
+        // Two query calls before, two moves, two queries after.
+        let f = Extensions::FASTEST.flags;
+        assert_eq!(*fake.exts.borrow(), vec![0, 0, f, f, 0, 0]);
     }
 
     /// Pages 0x10000.. on node 0 (5 pages), two absent, and 0x40000 on node 1.
@@ -584,6 +618,7 @@ mod tests {
             nodes: Option<&[c_int]>,
             status: &mut [c_int],
             flags: c_int,
+            _ext: Extensions,
         ) -> io::Result<usize> {
             extern "C" {
                 fn syscall(n: c_long, ...) -> c_long;

@@ -127,11 +127,26 @@ impl Device {
         status: &mut [c_int],
         flags: c_int,
     ) -> io::Result<usize> {
+        self.move_pages_ext(pid, pages, nodes, status, flags, Extensions::default())
+    }
+
+    /// [`Device::move_pages`] with the module's extensions `ext` (a query ignores them).
+    pub fn move_pages_ext(
+        &self,
+        pid: i32,
+        pages: &[*mut c_void],
+        nodes: Option<&[c_int]>,
+        status: &mut [c_int],
+        flags: c_int,
+        ext: Extensions,
+    ) -> io::Result<usize> {
         check_lengths(pages.len(), nodes.map(<[c_int]>::len), status.len())?;
         let args = MovePagesArgs {
             size: ARGS_SIZE_VER0,
             flags: flags as u32,
             pid,
+            ext_flags: ext.flags,
+            workers: ext.workers,
             nr_pages: pages.len() as u64,
             pages: pages.as_ptr() as u64,
             nodes: nodes.map_or(0, |n| n.as_ptr() as u64),
@@ -141,6 +156,43 @@ impl Device {
         // SAFETY: The arrays are live slices of at least `pages.len()` entries; the kernel only
         // reads the pages' addresses, never dereferences them in this process.
         unsafe { self.raw(&args) }
+    }
+}
+
+/// The module's extensions for a request: `MOVE_PAGES_EXT_*` flags and, with
+/// [`MOVE_PAGES_EXT_PARALLEL`], the most threads (0: the module's choice). The default is plain
+/// `move_pages(2)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Extensions {
+    /// `MOVE_PAGES_EXT_*` flags.
+    pub flags: u32,
+    /// The most threads, with [`MOVE_PAGES_EXT_PARALLEL`].
+    pub workers: u32,
+}
+
+impl Extensions {
+    /// Plain `move_pages(2)`.
+    pub const PLAIN: Self = Self {
+        flags: 0,
+        workers: 0,
+    };
+    /// The fastest and most exact: parallel, grouped by node, exact statuses.
+    pub const FASTEST: Self = Self {
+        flags: MOVE_PAGES_EXT_PARALLEL | MOVE_PAGES_EXT_GROUP_BY_NODE | MOVE_PAGES_EXT_EXACT_STATUS,
+        workers: 0,
+    };
+
+    /// The names of the flags, in bit order: `parallel`, `group_by_node`, `exact_status`.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            (MOVE_PAGES_EXT_GROUP_BY_NODE, "group_by_node"),
+            (MOVE_PAGES_EXT_EXACT_STATUS, "exact_status"),
+            (MOVE_PAGES_EXT_PARALLEL, "parallel"),
+        ]
+        .iter()
+        .filter(|(bit, _)| self.flags & bit != 0)
+        .map(|&(_, name)| name)
+        .collect()
     }
 }
 

@@ -5,6 +5,8 @@
 # process's pages by address range and by mapping, JSON output, and its
 # errors for bad input (no such process, bad range, node without memory,
 # module not loaded). The moved process checks its own pages afterwards.
+# Moves use the module's extensions by default (parallel, group_by_node,
+# exact_status), plain move_pages(2) with --plain; the JSON says which.
 MOD=/guest/move_pages.ko
 n=0 fail=0
 
@@ -33,7 +35,8 @@ check "query_json_range (exit $st)" \
 mp /tmp/cli.2 move --pid "$rpid" --to 1 --range "$addr+$len" --json --no-progress
 check "move_json_range (exit $st)" \
 	'[ $st -eq 0 ] && grep -q "\"after\":{\"nodes\":{\"1\":$pages}" /tmp/cli.2 &&
-	 grep -q "\"not_migrated\":0" /tmp/cli.2'
+	 grep -q "\"not_migrated\":0" /tmp/cli.2 &&
+	 grep -q "\"extensions\":\[\"group_by_node\",\"exact_status\",\"parallel\"\]" /tmp/cli.2'
 
 mp /tmp/cli.3 query --pid "$rpid" --range "$addr+$len"
 check "query_text_histogram (exit $st)" \
@@ -50,8 +53,10 @@ sleep 30 &
 spid=$!
 mp /tmp/cli.4 move --pid "$spid" --to 1 --map "[stack]" --json
 check "move_by_map_name (exit $st)" '[ $st -eq 0 ] && grep -q "\"after\":{\"nodes\":{\"1\":" /tmp/cli.4'
-mp /tmp/cli.5 move --pid "$spid" --to 0 --json
-check "move_whole_process (exit $st)" '[ $st -eq 0 ] && grep -q "\"after\":{\"nodes\":{\"0\":" /tmp/cli.5'
+mp /tmp/cli.5 move --pid "$spid" --to 0 --plain --json
+check "move_whole_process_plain (exit $st)" \
+	'[ $st -eq 0 ] && grep -q "\"after\":{\"nodes\":{\"0\":" /tmp/cli.5 &&
+	 grep -q "\"extensions\":\[\]" /tmp/cli.5'
 kill "$spid"
 
 mp /tmp/cli.6 query --pid 999999
