@@ -25,7 +25,8 @@ use kernel::bindings::{
     mm_struct,
     task_struct,
     u32_,
-    u64_, //
+    u64_,
+    vm_area_struct, //
 };
 
 /// `struct folio_walk` has no Rust binding: the helpers see it through [`FolioWalkRaw`].

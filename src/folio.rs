@@ -143,8 +143,20 @@ pub(crate) fn untagged_addr_remote(mm: &MmWithUser, addr: usize) -> usize {
 pub(crate) struct FolioWalk<'a> {
     raw: FolioWalkRaw,
     vma: &'a VmaRef,
+    /// The address walked to.
+    addr: usize,
     folio: NonNull<Folio>,
     syms: &'static Symbols,
+}
+
+/// What [`FolioWalk::next`] finds at another address.
+pub(crate) enum Next<'w> {
+    /// This folio is mapped there.
+    Folio(&'w Folio),
+    /// Nothing is mapped there (a walk of its own finds nothing either).
+    Nothing,
+    /// Only a walk of its own can tell (a special or PFN mapping).
+    Unknown,
 }
 
 impl<'a> FolioWalk<'a> {
@@ -162,9 +174,53 @@ impl<'a> FolioWalk<'a> {
         NonNull::new(folio.cast::<Folio>()).map(|folio| Self {
             raw,
             vma,
+            addr,
             folio,
             syms,
         })
+    }
+
+    /// Whether [`Self::next`] can answer for `addr`: an address of the walk's vma in the page
+    /// table the walk holds locked, or in the huge mapping it found.
+    pub(crate) fn covers(&self, addr: usize) -> bool {
+        // SAFETY: The walk is live (type invariant).
+        let span = unsafe { ffi::mp_folio_walk_span(&self.raw) } as usize;
+        self.vma.start() <= addr
+            && addr < self.vma.end()
+            && addr & !(span - 1) == self.addr & !(span - 1)
+    }
+
+    /// What is mapped at `addr`, an address [`Self::covers`], as a walk of its own would find
+    /// it (`folio_walk_start()` with `FW_ZEROPAGE`), without one: the page table the walk
+    /// holds is read at `addr`'s entry, or the huge mapping found is the answer.
+    pub(crate) fn next(&self, addr: usize) -> Next<'_> {
+        if !self.covers(addr) {
+            return Next::Unknown;
+        }
+        // SAFETY: The walk is live (type invariant).
+        if !unsafe { ffi::mp_folio_walk_is_pte(&self.raw) } {
+            // One huge mapping covers the span: its folio is mapped at every address of it.
+            return Next::Folio(self.folio());
+        }
+        // SAFETY: The walk holds the page table mapped and locked (type invariant), and `addr`
+        // is an address of the walk's vma in that table (checked above).
+        let folio = unsafe {
+            ffi::mp_folio_walk_pte(
+                &self.raw,
+                self.vma.as_ptr(),
+                self.addr as c_ulong,
+                addr as c_ulong,
+            )
+        };
+        if folio.is_null() {
+            return Next::Nothing;
+        }
+        if kernel::error::from_err_ptr(folio).is_err() {
+            return Next::Unknown;
+        }
+        // SAFETY: A folio mapped in the table the walk holds locked stays mapped, so alive, while
+        // `self` is borrowed (the type invariants of `Folio`); `Folio` is transparent.
+        Next::Folio(unsafe { &*folio.cast::<Folio>() })
     }
 
     /// The folio found.

@@ -253,6 +253,40 @@ void mp_folio_walk_unlock(struct folio_walk *fw)
 		pte_unmap(fw->ptep);
 }
 
+/*
+ * The span of addresses that @fw's lock covers: the page table it holds
+ * mapped (FW_LEVEL_PTE), or the huge mapping it found.
+ */
+unsigned long mp_folio_walk_span(const struct folio_walk *fw)
+{
+	return fw->level == FW_LEVEL_PUD ? PUD_SIZE : PMD_SIZE;
+}
+
+bool mp_folio_walk_is_pte(const struct folio_walk *fw)
+{
+	return fw->level == FW_LEVEL_PTE;
+}
+
+/*
+ * folio_walk_start()'s PTE step for @addr, another address of @vma in the
+ * page table that @fw (FW_LEVEL_PTE, started at @base) holds mapped and
+ * locked: the folio mapped there, NULL if nothing is, or ERR_PTR(-EAGAIN)
+ * where only vm_normal_page() can tell (a special or PFN mapping).
+ */
+struct folio *mp_folio_walk_pte(const struct folio_walk *fw, struct vm_area_struct *vma,
+				unsigned long base, unsigned long addr)
+{
+	long delta = (long)(addr >> PAGE_SHIFT) - (long)(base >> PAGE_SHIFT);
+	pte_t pte = ptep_get(fw->ptep + delta);
+
+	if (!pte_present(pte))
+		return NULL;
+	if (!IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL) || pte_special(pte) ||
+	    (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)))
+		return ERR_PTR(-EAGAIN);
+	return page_folio(pte_page(pte));
+}
+
 bool mp_in_compat_syscall(void)
 {
 	return in_compat_syscall();

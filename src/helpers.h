@@ -70,6 +70,10 @@ struct folio *mp_alloc_migration_target(struct folio *(*fn)(struct folio *, unsi
 unsigned long mp_untagged_addr_remote(struct mm_struct *mm,
 				      unsigned long addr);
 void mp_folio_walk_unlock(struct folio_walk *fw);
+unsigned long mp_folio_walk_span(const struct folio_walk *fw);
+bool mp_folio_walk_is_pte(const struct folio_walk *fw);
+struct folio *mp_folio_walk_pte(const struct folio_walk *fw, struct vm_area_struct *vma,
+				unsigned long base, unsigned long addr);
 
 bool mp_in_compat_syscall(void);
 u32 mp_seccomp_move_pages(const u64 *args);

@@ -3,7 +3,11 @@
 //! The query path: `nodes == NULL` reports the node of each page (`do_pages_stat()`).
 
 use crate::{
-    folio::FolioWalk,
+    folio::{
+        Folio,
+        FolioWalk,
+        Next, //
+    },
     symbols::Symbols,
     user::{
         IntArray,
@@ -21,45 +25,60 @@ use kernel::{
 /// The number of pages upstream's query handles per chunk (`DO_PAGES_STAT_CHUNK_NR`).
 const STAT_CHUNK: usize = 16;
 
-/// The status of the page mapped at `addr` in `vma` (`None`: no vma there): its node, or a
-/// negative errno.
-fn page_status(syms: &'static Symbols, vma: Option<&VmaRef>, addr: usize) -> i32 {
-    let Some(vma) = vma else {
-        return EFAULT.to_errno();
-    };
-    match FolioWalk::start(syms, vma, addr) {
-        Some(walk) => {
-            let info = walk.folio().info(syms);
-            if info.zero {
-                EFAULT.to_errno()
-            } else if info.zone_device {
-                ENOENT.to_errno()
-            } else {
-                info.nid
-            }
-        }
-        None => ENOENT.to_errno(),
+/// The status of a page where `folio` is mapped: its node, or a negative errno.
+fn folio_status(syms: &'static Symbols, folio: &Folio) -> i32 {
+    let info = folio.info(syms);
+    if info.zero {
+        EFAULT.to_errno()
+    } else if info.zone_device {
+        ENOENT.to_errno()
+    } else {
+        info.nid
     }
 }
 
 /// `do_pages_stat_array()`: the statuses of one chunk, under one mmap read lock.
 ///
-/// Upstream looks each address's vma up in the maple tree; here an address inside the vma
-/// found for the entry before reuses it. Under the mmap read lock the vmas cannot change, so
-/// the lookup would return that same vma.
+/// Upstream looks each address's vma up in the maple tree and walks the page tables to it;
+/// here an address inside the vma found for the entry before reuses it (under the mmap read
+/// lock the vmas cannot change, so the lookup would return that same vma), and the entries
+/// that follow an entry in the same page table (or the same huge mapping) are read from the
+/// table its walk holds locked, without a walk of their own: one page-table entry read per
+/// entry. An entry the table alone cannot answer for (a special or PFN mapping, such as the
+/// zero page) ends the run and gets a walk of its own. Holding the table's lock over a run
+/// answers for every entry of the run at one instant, which a sequence of walks may also have
+/// seen.
 fn stat_chunk(syms: &'static Symbols, mm: &MmWithUser, pages: &[usize], status: &mut [i32]) {
     let guard = mm.mmap_read_lock();
     let mut last: Option<&VmaRef> = None;
-    for (addr, slot) in pages.iter().zip(status.iter_mut()) {
-        let addr = *addr;
+    let mut i = 0;
+    while i < pages.len() {
+        let addr = pages[i];
         let vma = match last {
             Some(vma) if vma.start() <= addr && addr < vma.end() => Some(vma),
             _ => guard.vma_lookup(addr),
         };
-        if vma.is_some() {
-            last = vma;
+        let Some(vma) = vma else {
+            status[i] = EFAULT.to_errno();
+            i += 1;
+            continue;
+        };
+        last = Some(vma);
+        let Some(walk) = FolioWalk::start(syms, vma, addr) else {
+            status[i] = ENOENT.to_errno();
+            i += 1;
+            continue;
+        };
+        status[i] = folio_status(syms, walk.folio());
+        i += 1;
+        while let Some(&next) = pages.get(i) {
+            status[i] = match walk.next(next) {
+                Next::Folio(folio) => folio_status(syms, folio),
+                Next::Nothing => ENOENT.to_errno(),
+                Next::Unknown => break,
+            };
+            i += 1;
         }
-        *slot = page_status(syms, vma, addr);
     }
 }
 
@@ -87,9 +106,10 @@ fn stat_chunks(
     Ok(())
 }
 
-/// Entries the query path takes at a time when no user access needs a page fault: four of
-/// upstream's chunks, so one read of the page pointers and one mmap read lock for 64 entries.
-const BIG_CHUNK: usize = 4 * STAT_CHUNK;
+/// Entries the query path takes at a time when no user access needs a page fault: 32 of
+/// upstream's chunks, so one read of the page pointers and one mmap read lock for 512 entries
+/// (a page table's worth of consecutive pages).
+const BIG_CHUNK: usize = 32 * STAT_CHUNK;
 
 /// How far [`stat_big_chunk`] got.
 enum BigChunk {
@@ -105,8 +125,8 @@ enum BigChunk {
     },
 }
 
-/// Queries `nr` (at most [`BIG_CHUNK`]) entries from `offset` under one mmap read lock, with user
-/// accesses that handle no page fault.
+/// Queries `big.len()` entries from `offset` under one mmap read lock, with user accesses that
+/// handle no page fault.
 ///
 /// Upstream reads and queries chunk `k + 1` after it has written the statuses of chunk `k`. A user
 /// access that needs a page fault can change the address space being queried: a read or write
@@ -116,23 +136,21 @@ enum BigChunk {
 /// doing the reads first and the writes last gives upstream's answers. The first access that
 /// would need a fault stops this; the caller continues at that point in upstream's order.
 ///
-/// Not inlined: its arrays are off the stack before any user access that may fault.
-#[inline(never)]
 fn stat_big_chunk(
     syms: &'static Symbols,
     mm: &MmWithUser,
     offset: usize,
+    big: &mut Big,
     nr: usize,
     pages: &PagesArray,
     status: &IntArray,
 ) -> BigChunk {
-    let mut big_pages = [0usize; BIG_CHUNK];
-    let mut big_status = [0i32; BIG_CHUNK];
-    if !pages.read_chunk_nofault(offset, &mut big_pages[..nr]) {
+    let (big_pages, big_status) = (&mut big.pages[..nr], &mut big.status[..nr]);
+    if !pages.read_chunk_nofault(offset, big_pages) {
         return BigChunk::NotRead;
     }
-    stat_chunk(syms, mm, &big_pages[..nr], &mut big_status[..nr]);
-    for (chunk, values) in big_status[..nr].chunks(STAT_CHUNK).enumerate() {
+    stat_chunk(syms, mm, big_pages, big_status);
+    for (chunk, values) in big_status.chunks(STAT_CHUNK).enumerate() {
         // A failed write may have written a prefix of `values`: the same bytes upstream's
         // `copy_to_user()` of this chunk writes first.
         if !status.write_chunk_nofault(offset + chunk * STAT_CHUNK, values) {
@@ -144,6 +162,23 @@ fn stat_big_chunk(
         }
     }
     BigChunk::Done
+}
+
+/// The buffers of [`stat_big_chunk`]: [`BIG_CHUNK`] page pointers and statuses at most.
+struct Big {
+    pages: KVec<usize>,
+    status: KVec<i32>,
+}
+
+impl Big {
+    /// Buffers for `nr` entries, or `None`: then the query takes upstream's chunks only, which
+    /// need no allocation.
+    fn new(nr: usize) -> Option<Self> {
+        Some(Self {
+            pages: KVec::from_elem(0, nr, GFP_KERNEL).ok()?,
+            status: KVec::from_elem(0, nr, GFP_KERNEL).ok()?,
+        })
+    }
 }
 
 /// Whether the statuses of entries `[offset, offset + nr)` could overwrite their own page
@@ -158,10 +193,10 @@ fn overlaps(pages: &PagesArray, status: &IntArray, offset: usize, nr: usize) -> 
 /// `do_pages_stat()`: reports the node of each of `nr_pages` pages.
 ///
 /// Upstream reads 16 page pointers, queries them under one mmap read lock and writes their 16
-/// statuses, chunk after chunk. The module takes 64 entries at a time as long as that cannot
+/// statuses, chunk after chunk. The module takes 512 entries at a time as long as that cannot
 /// change an answer (see [`stat_big_chunk`]): a 64-bit caller, status entries that do not overlap
-/// the page pointers of the same 64, and no user access that needs a page fault. From the first
-/// access that would need one, the 64 entries go on in upstream's order and chunks.
+/// the page pointers of the same 512, and no user access that needs a page fault. From the first
+/// access that would need one, the 512 entries go on in upstream's order and chunks.
 ///
 /// Returns `-EFAULT` when an array cannot be read or written; chunks before the fault have been
 /// written, as upstream.
@@ -174,11 +209,19 @@ pub(crate) fn do_pages_stat(
 ) -> Result<isize> {
     let mut left = nr_pages;
     let mut offset = 0usize;
+    let mut big = if nr_pages > STAT_CHUNK as u64 && !pages.is_compat() {
+        Big::new(nr_pages.min(BIG_CHUNK as u64) as usize)
+    } else {
+        None
+    };
     while left > 0 {
         let nr = left.min(BIG_CHUNK as u64) as usize;
         let mut done = 0;
-        if nr > STAT_CHUNK && !pages.is_compat() && !overlaps(&pages, &status, offset, nr) {
-            match stat_big_chunk(syms, mm, offset, nr, &pages, &status) {
+        let fits = big.as_ref().is_some_and(|b| b.pages.len() >= nr);
+        if let Some(b) = big.as_mut().filter(|_| {
+            fits && nr > STAT_CHUNK && !overlaps(&pages, &status, offset, nr)
+        }) {
+            match stat_big_chunk(syms, mm, offset, b, nr, &pages, &status) {
                 BigChunk::Done => done = nr,
                 BigChunk::NotRead => (),
                 BigChunk::WriteFaults {

@@ -21,6 +21,8 @@
  *   W4     64 MiB of THP (MADV_HUGEPAGE, 2 MiB aligned), one entry per 2 MiB
  *   W5     query (nodes == NULL): 1 Mi entries into a populated 64 MiB
  *          region, each of its 16384 pages listed 64 times
+ *   W5s    query of 1 Mi entries at random pages of a populated 1 GiB region
+ *          (sparse: few entries of a call share a page table)
  *   W6     two threads (CPUs 0 and 1) moving disjoint 32 MiB concurrently
  *   W7     4096 pages already on their target node, one page per call
  *   W3g    W3 with the module's opt-in MOVE_PAGES_EXT_GROUP_BY_NODE (one
@@ -45,10 +47,15 @@
  * and "# " lines for humans. Exit status 0 when nothing mismatched.
  *
  * Usage: mp_bench [-q] [-r REPS] [-w W1,W2,...,sweep,copy] [-t SECONDS]
- *                 [-n W3_PAGES] [-b MAX_BATCH] [-c]
+ *                 [-n W3_PAGES] [-b MAX_BATCH] [-c] [-p]
  *   -c: copy bound without the TLB warm-up (see copy_warm_up())
+ *   -p: profile: the first native and the first module series of each
+ *       workload run with tracing on (tracefs tracing_on), between
+ *       "mp_profile begin/end NAME native|module" trace markers; the tracer
+ *       is set up by the caller (tools/bench/init with mp.profile=1)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -77,6 +84,7 @@
 static unsigned long big_pages = 16384;		/* 64 MiB: W1, W2, W4, W6, copy */
 static unsigned long w3_pages = 1024;
 static unsigned long w5_entries = 1UL << 20;
+static unsigned long w5s_pages = 1UL << 18;	/* 1 GiB: W5s */
 static unsigned long w7_pages = 4096;
 static unsigned long sweep_min = 4096;
 static unsigned long sweep_max = 1UL << 18;
@@ -476,8 +484,33 @@ struct result {
 	long thp_before, thp_after;	/* KiB, -1 when not measured */
 	int restarts;
 	int skipped;
+	int profiled;		/* bit 0 native, bit 1 module: series traced (-p) */
 	char notes[512];
 };
+
+/* -p: tracefs tracing_on and trace_marker, open. */
+static int trace_on_fd = -1, trace_marker_fd = -1;
+
+/* Tracing on (before a series) or off (after it), once per workload and side. */
+static void profile(struct result *res, int module, int on)
+{
+	char buf[160];
+	int n;
+
+	if (trace_on_fd < 0 || res->profiled & (1 << module))
+		return;
+	if (on && pwrite(trace_on_fd, "1", 1, 0) != 1)
+		return;
+	n = snprintf(buf, sizeof(buf), "mp_profile %s %s %s\n", on ? "begin" : "end", res->name,
+		     module ? "module" : "native");
+	if (write(trace_marker_fd, buf, n) != n)
+		printf("# note: trace marker not written: %s\n", strerror(errno));
+	if (!on) {
+		if (pwrite(trace_on_fd, "0", 1, 0) != 1)
+			printf("# note: tracing not stopped: %s\n", strerror(errno));
+		res->profiled |= 1 << module;
+	}
+}
 
 static void result_init(struct result *res, const char *name, const char *kind,
 			const char *desc)
@@ -668,7 +701,12 @@ static double one_series(struct workload *w, int module, unsigned int run, int *
 		if (res->thp_before < 0 || kib < res->thp_before)
 			res->thp_before = kib;
 	}
+	profile(res, module, 1);
 	t = run_calls(module, w->entries, w->targets, status, nr, w->batch, &bad_ret);
+	if (trace_on_fd >= 0 && !(res->profiled & (1 << module)))
+		printf("# profile %s %s: %.1f us traced\n", res->name, module ? "module" : "native",
+		       t * 1e6);
+	profile(res, module, 0);
 	if (w->thp) {
 		long kib = anon_huge_kib();
 
@@ -993,6 +1031,43 @@ static void w5_query(void)
 	free(entries);
 }
 
+/* W5s: the query of W5 at random pages of a 1 GiB region. */
+static void w5_sparse(void)
+{
+	unsigned int seed = 20261201;
+	struct workload w = { 0 };
+	struct result res;
+	struct region r;
+	void **entries;
+	unsigned long i;
+
+	result_init(&res, "W5s", "workload",
+		    "query (nodes == NULL) of entries at random pages of a populated region, one call");
+	if (!room_for(w5s_pages, &res)) {
+		res.pages = w5_entries;
+		emit(&res);
+		return;
+	}
+	region_alloc(&r, w5s_pages, 0);
+	place_all(&r, SRC_NODE);
+	entries = xcalloc(w5_entries, sizeof(*entries));
+	for (i = 0; i < w5_entries; i++)
+		entries[i] = r.all[rand_r(&seed) % r.npages];
+	w.r = &r;
+	w.entries = entries;
+	w.nr = w5_entries;
+	w.batch = w5_entries;
+	w.expect = &src_one;
+	w.expect_one = 1;
+	w.pages_per_entry = 1;
+	note(&res, "%lu entries at random pages of a %lu-page (%lu MiB) region; pages/s = entries/s",
+	     w5_entries, r.npages, r.npages * PAGE_SZ >> 20);
+	run_workload(&w, &res);
+	emit(&res);
+	region_free(&r);
+	free(entries);
+}
+
 /* W6: two threads, each moving its own region in one call. */
 struct mover {
 	pthread_t tid;
@@ -1202,7 +1277,7 @@ static void parallel_rows(void)
 static void bad_usage(void)
 {
 	fprintf(stderr, "mp_bench [-q] [-r REPS] [-w W1,...,W7,sweep,copy] [-t SECONDS]\n");
-	fprintf(stderr, "         [-n W3_PAGES] [-b MAX_BATCH] [-c]\n");
+	fprintf(stderr, "         [-n W3_PAGES] [-b MAX_BATCH] [-c] [-p]\n");
 	exit(2);
 }
 
@@ -1213,10 +1288,16 @@ int main(int argc, char **argv)
 	int opt, nr_reps = -1;
 	long n3 = -1, maxb = -1;
 
-	while ((opt = getopt(argc, argv, "cqr:w:t:n:b:h")) != -1) {
+	while ((opt = getopt(argc, argv, "cpqr:w:t:n:b:h")) != -1) {
 		switch (opt) {
 		case 'c':
 			copy_cold = 1;
+			break;
+		case 'p':
+			trace_on_fd = open("/sys/kernel/debug/tracing/tracing_on", O_WRONLY);
+			trace_marker_fd = open("/sys/kernel/debug/tracing/trace_marker", O_WRONLY);
+			if (trace_on_fd < 0 || trace_marker_fd < 0)
+				die("tracefs (-p)");
 			break;
 		case 'q':
 			quick = 1;
@@ -1245,6 +1326,7 @@ int main(int argc, char **argv)
 		big_pages = 1024;
 		w3_pages = 128;
 		w5_entries = 1UL << 16;
+		w5s_pages = 1UL << 14;
 		w7_pages = 256;
 		sweep_min = 256;
 		sweep_max = 1024;
@@ -1295,6 +1377,8 @@ int main(int argc, char **argv)
 		       "THP-backed region (MADV_HUGEPAGE, 2 MiB aligned), one entry per 2 MiB, one call");
 	if (selected_workload("W5"))
 		w5_query();
+	if (selected_workload("W5s"))
+		w5_sparse();
 	if (selected_workload("W6"))
 		w6_threads(0);
 	parallel_rows();
