@@ -1060,8 +1060,8 @@ static void w5_sparse(void)
 	w.expect = &src_one;
 	w.expect_one = 1;
 	w.pages_per_entry = 1;
-	note(&res, "%lu entries at random pages of a %lu-page (%lu MiB) region; pages/s = entries/s",
-	     w5_entries, r.npages, r.npages * PAGE_SZ >> 20);
+	note(&res, "%lu entries at random pages of a %lu-page (%lu MiB) region; %s",
+	     w5_entries, r.npages, r.npages * PAGE_SZ >> 20, "pages/s = entries/s");
 	run_workload(&w, &res);
 	emit(&res);
 	region_free(&r);

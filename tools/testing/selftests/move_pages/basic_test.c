@@ -2,7 +2,9 @@
 /*
  * Ground truths of the test guest and the module's front door: the NUMA
  * layout the other tests rely on, the native move_pages(2) working, and
- * /dev/move_pages answering like it for the simplest requests.
+ * /dev/move_pages answering like it for the simplest requests, and for long
+ * queries whose entries share page tables (the module reads the entries after
+ * the first of a table from the table itself).
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -147,6 +149,73 @@ TEST(device_query_like_native)
 	EXPECT_EQ(-EFAULT, s2[1]);
 	EXPECT_EQ(-ENOENT, s2[2]);
 	EXPECT_EQ(-EFAULT, s2[3]);
+	close(fd);
+}
+
+/*
+ * One page table's worth of mixed mappings, and a THP next to it: pages on
+ * node 0 and on node 1, pages never touched, zero pages (read but never
+ * written), an unmapped hole and a PROT_NONE page (vma boundaries inside the
+ * table), a PMD-mapped THP; queried in order, backwards, with duplicates and
+ * jumps between the two, in 2,600 entries (several 512-entry chunks and a
+ * tail), through the module and natively: the same statuses.
+ */
+TEST(query_runs_same_as_native)
+{
+	const long psz = sysconf(_SC_PAGESIZE), thp = 2L << 20;
+	const long n = thp / psz;	/* pages of one page table */
+	enum { NR = 2600 };
+	static void *pages[NR];
+	static int native[NR], module[NR];
+	char *raw = mmap(NULL, 4 * thp, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	char *a = (char *)(((uintptr_t)raw + thp - 1) & ~(thp - 1)), *h = a + thp;
+	int fd = mp_dev_open(), one = 1, st, huge = 0;
+	long zero_sum = 0;
+
+	ASSERT_NE(MAP_FAILED, raw);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, madvise(a, thp, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise(h, thp, MADV_HUGEPAGE));
+	memset(h, 7, thp);
+	for (long i = 0; i < n; i++) {
+		void *page = a + i * psz;
+
+		if (i % 7 < 4)
+			a[i * psz] = 1;
+		if (i % 7 == 3)
+			native_move_pages(0, 1, &page, &one, &st, MPOL_MF_MOVE);
+		if (i % 7 == 4)
+			zero_sum += a[i * psz];	/* the zero page; 5 and 6: never touched */
+	}
+	ASSERT_EQ(0, zero_sum);
+	munmap(a + 100 * psz, psz);
+	mprotect(a + 300 * psz, psz, PROT_NONE);
+	for (int i = 0; i < NR; i++) {
+		long k;
+
+		if (i < 1000)
+			k = i % n;			/* in order, wrapping */
+		else if (i < 1600)
+			k = n - 1 - (i - 1000) % n;	/* backwards */
+		else if (i < 2000)
+			k = (i / 2) % n;		/* each twice */
+		else
+			k = (i % 2 ? n + i % n : i % n);	/* in and out of the THP */
+		pages[i] = (k < n ? a + k * psz : h + (k - n) * psz);
+	}
+	ASSERT_EQ(0, native_move_pages(0, NR, pages, NULL, native, 0));
+	ASSERT_EQ(0, module_move_pages(fd, 0, NR, pages, NULL, module, 0));
+	for (int i = 0; i < NR; i++) {
+		huge += pages[i] >= (void *)h && native[i] == 0;
+		EXPECT_EQ(native[i], module[i]) {
+			TH_LOG("entry %d (%p): native %d, module %d", i, pages[i], native[i],
+			       module[i]);
+		}
+	}
+	EXPECT_LT(0, huge);
+	EXPECT_LE(thp / 1024, read_field("/proc/self/smaps_rollup", "AnonHugePages:"));
+	munmap(raw, 4 * thp);
 	close(fd);
 }
 

@@ -585,7 +585,26 @@ static int first_diff(const struct pcall *a, const struct pcall *b)
 	return -1;
 }
 
-TEST(parallel_same_as_native)
+/* Parallel moves take longer than the harness's default 30 s under the debug kernel. */
+#define PAR_TIMEOUT	300
+
+FIXTURE(par) {
+	int fd;
+};
+
+FIXTURE_SETUP(par)
+{
+	psz = sysconf(_SC_PAGESIZE);
+	self->fd = mp_dev_open();
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(par)
+{
+	close(self->fd);
+}
+
+TEST_F_TIMEOUT(par, same_as_native, PAR_TIMEOUT)
 {
 	static const int holes[] = { 5, 1500, 2999 }, untouched[] = { 7, 1000, 2001 };
 	static const unsigned int exts[] = {
@@ -594,10 +613,7 @@ TEST(parallel_same_as_native)
 		MOVE_PAGES_EXT_PARALLEL | MOVE_PAGES_EXT_EXACT_STATUS,
 	};
 	static int nodes[PN];
-	int fd = mp_dev_open();
 
-	ASSERT_LE(0, fd);
-	psz = sysconf(_SC_PAGESIZE);
 	for (int i = 0; i < PN; i++)
 		nodes[i] = (i / 3) % 2;
 	prun(-1, 0, 0, nodes, holes, 3, untouched, 3, NULL, 0, &pnative);
@@ -606,14 +622,15 @@ TEST(parallel_same_as_native)
 		for (unsigned int w = 0; w <= 3; w += 3) {
 			long before = read_field(STATS, "parallel_slices");
 
-			prun(fd, exts[e], w, nodes, holes, 3, untouched, 3, NULL, 0, &pmodule);
+			prun(self->fd, exts[e], w, nodes, holes, 3, untouched, 3, NULL, 0,
+			     &pmodule);
 			EXPECT_LT(before, read_field(STATS, "parallel_slices")) {
 				TH_LOG("ext %#x workers %u: no slice ran on a worker", exts[e], w);
 			}
 			EXPECT_TRUE(psame(&pnative, &pmodule)) {
 				int i = first_diff(&pnative, &pmodule);
 
-				TH_LOG("ext %#x workers %u: ret %ld/%ld, entry %d: %s %d/%d %s %d/%d",
+				TH_LOG("ext %#x workers %u: ret %ld/%ld, %d: %s %d/%d %s %d/%d",
 				       exts[e], w, pnative.ret, pmodule.ret, i,
 				       "status", i < 0 ? 0 : pnative.status[i],
 				       i < 0 ? 0 : pmodule.status[i], "node",
@@ -621,39 +638,32 @@ TEST(parallel_same_as_native)
 			}
 		}
 	}
-	close(fd);
 }
 
-TEST(parallel_invalid_node_half_way_same_as_native)
+TEST_F_TIMEOUT(par, invalid_node_half_way_same_as_native, PAR_TIMEOUT)
 {
 	static int nodes[PN];
-	int fd = mp_dev_open();
 
-	ASSERT_LE(0, fd);
-	psz = sysconf(_SC_PAGESIZE);
 	for (int i = 0; i < PN; i++)
 		nodes[i] = i % 2;
 	nodes[2000] = 2;	/* no memory: -ENODEV, entries before it moved */
 	prun(-1, 0, 0, nodes, NULL, 0, NULL, 0, NULL, 0, &pnative);
-	prun(fd, MOVE_PAGES_EXT_PARALLEL, 0, nodes, NULL, 0, NULL, 0, NULL, 0, &pmodule);
+	prun(self->fd, MOVE_PAGES_EXT_PARALLEL, 0, nodes, NULL, 0, NULL, 0, NULL, 0, &pmodule);
 	ASSERT_EQ(ENODEV, pmodule.err);
 	ASSERT_EQ(1, pmodule.final[1999]);
 	ASSERT_EQ(0, pmodule.final[2001]);
 	ASSERT_TRUE(psame(&pnative, &pmodule));
-	close(fd);
 }
 
-TEST(parallel_pinned_pages_exact)
+TEST_F_TIMEOUT(par, pinned_pages_exact, PAR_TIMEOUT)
 {
 	static const int pin[] = { 10, 1600, 2900 };
 	static int nodes[PN];
-	int fd = mp_dev_open(), moved = 0;
+	int moved = 0;
 
-	ASSERT_LE(0, fd);
-	psz = sysconf(_SC_PAGESIZE);
 	for (int i = 0; i < PN; i++)
 		nodes[i] = 1;
-	prun(fd, MOVE_PAGES_EXT_PARALLEL, 3, nodes, NULL, 0, NULL, 0, pin, 3, &pmodule);
+	prun(self->fd, MOVE_PAGES_EXT_PARALLEL, 3, nodes, NULL, 0, NULL, 0, pin, 3, &pmodule);
 	for (int i = 0; i < PN; i++) {
 		if (i == 10 || i == 1600 || i == 2900) {
 			EXPECT_TRUE(pmodule.status[i] == -EBUSY || pmodule.status[i] == -EAGAIN) {
@@ -669,33 +679,27 @@ TEST(parallel_pinned_pages_exact)
 	EXPECT_EQ(PN - 3, moved);
 	EXPECT_EQ(3, pmodule.ret);
 	EXPECT_EQ(0, pmodule.corrupt);
-	close(fd);
 }
 
-TEST(parallel_workers_only_with_the_flag)
+TEST_F_TIMEOUT(par, workers_only_with_the_flag, PAR_TIMEOUT)
 {
-	int fd = mp_dev_open(), status = 0, node = 0;
+	int status = 0, node = 0;
 	void *page = &status;
 
-	ASSERT_LE(0, fd);
 	errno = 0;
-	EXPECT_EQ(-1, module_move_pages_par(fd, 0, 1, &page, &node, &status,
+	EXPECT_EQ(-1, module_move_pages_par(self->fd, 0, 1, &page, &node, &status,
 					    MOVE_PAGES_EXT_GROUP_BY_NODE, 2));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, module_move_pages_par(fd, 0, 1, &page, &node, &status,
+	EXPECT_EQ(0, module_move_pages_par(self->fd, 0, 1, &page, &node, &status,
 					   MOVE_PAGES_EXT_PARALLEL, 2));
-	close(fd);
 }
 
-TEST(parallel_caller_on_one_cpu_gets_no_worker)
+TEST_F_TIMEOUT(par, caller_on_one_cpu_gets_no_worker, PAR_TIMEOUT)
 {
 	static int nodes[PN];
 	cpu_set_t one, all;
-	int fd = mp_dev_open();
 	long before;
 
-	ASSERT_LE(0, fd);
-	psz = sysconf(_SC_PAGESIZE);
 	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
 	ASSERT_LE(2, CPU_COUNT(&all));
 	CPU_ZERO(&one);
@@ -705,11 +709,10 @@ TEST(parallel_caller_on_one_cpu_gets_no_worker)
 		nodes[i] = i % 2;
 	prun(-1, 0, 0, nodes, NULL, 0, NULL, 0, NULL, 0, &pnative);
 	before = read_field(STATS, "parallel_slices");
-	prun(fd, MOVE_PAGES_EXT_PARALLEL, 0, nodes, NULL, 0, NULL, 0, NULL, 0, &pmodule);
+	prun(self->fd, MOVE_PAGES_EXT_PARALLEL, 0, nodes, NULL, 0, NULL, 0, NULL, 0, &pmodule);
 	EXPECT_EQ(before, read_field(STATS, "parallel_slices"));
 	EXPECT_TRUE(psame(&pnative, &pmodule));
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
-	close(fd);
 }
 
 /*
@@ -720,7 +723,7 @@ TEST(parallel_caller_on_one_cpu_gets_no_worker)
  * busy entries are looked up again and answer the node, which is where
  * every page is.
  */
-TEST(parallel_thp_cut_by_slices)
+TEST_F_TIMEOUT(par, thp_cut_by_slices, PAR_TIMEOUT)
 {
 	const long thp = 2L << 20, n = 1300;
 	static void *pages[1300];
@@ -729,11 +732,8 @@ TEST(parallel_thp_cut_by_slices)
 			 -1, 0);
 	char *p = (char *)(((uintptr_t)raw + thp - 1) & ~(thp - 1));
 	long huge_before, huge, retried;
-	int fd = mp_dev_open();
 
-	ASSERT_LE(0, fd);
 	ASSERT_NE(MAP_FAILED, raw);
-	psz = sysconf(_SC_PAGESIZE);
 	huge_before = read_field("/proc/self/smaps_rollup", "AnonHugePages:");
 	ASSERT_EQ(0, madvise(p, 3 * thp, MADV_HUGEPAGE));
 	for (long i = 0; i < 3 * thp / psz; i++)
@@ -750,7 +750,7 @@ TEST(parallel_thp_cut_by_slices)
 	for (long i = 0; i < n; i++)
 		nodes[i] = 1;
 	retried = read_field(STATS, "parallel_retried");
-	ASSERT_EQ(0, module_move_pages_par(fd, 0, n, pages, nodes, status,
+	ASSERT_EQ(0, module_move_pages_par(self->fd, 0, n, pages, nodes, status,
 					   MOVE_PAGES_EXT_PARALLEL, 3));
 	EXPECT_LT(retried, read_field(STATS, "parallel_retried"));
 	ASSERT_EQ(0, native_move_pages(0, n, pages, NULL, final, 0));
@@ -764,7 +764,6 @@ TEST(parallel_thp_cut_by_slices)
 		}
 	}
 	munmap(raw, 4 * thp);
-	close(fd);
 }
 
 /*
@@ -772,13 +771,12 @@ TEST(parallel_thp_cut_by_slices)
  * request ends at its next window, the child exits by the signal, and the
  * checks after the program find no isolated page and no kernel report.
  */
-TEST(parallel_caller_killed)
+TEST_F_TIMEOUT(par, caller_killed, PAR_TIMEOUT)
 {
 	const long n = 16384;
 	pid_t child;
 	int wstatus;
 
-	psz = sysconf(_SC_PAGESIZE);
 	child = fork();
 	ASSERT_LE(0, child);
 	if (child == 0) {
