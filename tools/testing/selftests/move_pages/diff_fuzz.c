@@ -252,8 +252,8 @@ static int ext_fits(const struct mp_case *c, int ext)
 		 */
 		if ((ext & (MOVE_PAGES_EXT_GROUP_BY_NODE | MOVE_PAGES_EXT_PARALLEL)) &&
 		    k != K_ANON && k != K_UNTOUCHED && k != K_UNMAPPED && k != K_KERNEL &&
-		    k != K_NULL && k != K_MLOCKED && k != K_PROT_NONE && k != K_FORK_SHARED && k != K_SWAPPED &&
-		    k != K_PINNED_PIPE && k != K_PINNED_URING)
+		    k != K_NULL && k != K_MLOCKED && k != K_PROT_NONE && k != K_FORK_SHARED &&
+		    k != K_SWAPPED && k != K_PINNED_PIPE && k != K_PINNED_URING)
 			return 0;
 	}
 	return 1;
