@@ -4,9 +4,10 @@
 //!
 //! The caller reads the request's entries a chunk at a time ([`CHUNK`] entries), with
 //! upstream's checks in upstream's order ([`migrate::read_entry`]), and cuts the chunk into
-//! consecutive slices, one per thread. The caller moves the first slice itself; each other slice
-//! runs as a work item of the module's per-CPU workqueue ([`Pool`]) on a CPU the caller may run
-//! on. Every thread runs the one move engine ([`migrate::move_entries`]) on its slice, with the
+//! consecutive slices, a few per thread. Work items of the module's per-CPU workqueue ([`Pool`]),
+//! one on each CPU the caller may run on, and the caller itself take the slices in order, one
+//! at a time, until none is left, so a thread that runs slower (a busy CPU, larger folios) takes
+//! fewer. Every thread runs the one move engine ([`migrate::move_entries`]) on its slice, with the
 //! exact-status policy, taking and dropping the target's mmap read lock itself for each lookup as
 //! the caller does, so the caller never waits for a worker while it holds the lock. The
 //! statuses go to a kernel buffer per slice; once every slice is done, the caller looks up again
@@ -48,6 +49,10 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
         Arc,
         Completion,
         Mutex,
@@ -149,11 +154,9 @@ struct SliceData {
     moved: Moved,
 }
 
-/// One thread's share of a chunk.
+/// A slice of a chunk: consecutive entries, moved by one thread.
 #[pin_data]
 struct Slice {
-    #[pin]
-    work: Work<Slice>,
     syms: &'static Symbols,
     /// The target's address space, with a user reference of the slice's own.
     mm: ARef<MmWithUser>,
@@ -164,22 +167,74 @@ struct Slice {
     caller: ARef<Task>,
     #[pin]
     data: Mutex<SliceData>,
-    /// Completed when a worker has run the slice.
+}
+
+/// The slices of a chunk, taken in order by the threads.
+struct Share {
+    slices: KVec<Arc<Slice>>,
+    /// The first slice no thread has taken.
+    next: Atomic<usize>,
+}
+
+impl Share {
+    /// Takes the next slice, if one is left.
+    fn take(&self) -> Option<&Slice> {
+        self.slices
+            .get(self.next.fetch_add(1, Relaxed))
+            .map(|s| &**s)
+    }
+}
+
+/// A worker of a chunk: takes and moves slices until none is left.
+#[pin_data]
+struct Runner {
+    #[pin]
+    work: Work<Runner>,
+    share: Arc<Share>,
+    /// Completed when the worker has finished.
     #[pin]
     done: Completion,
 }
 
 impl_has_work! {
-    impl HasWork<Self> for Slice { self.work }
+    impl HasWork<Self> for Runner { self.work }
 }
 
-impl WorkItem for Slice {
-    type Pointer = Arc<Slice>;
+impl WorkItem for Runner {
+    type Pointer = Arc<Runner>;
 
-    fn run(this: Arc<Slice>) {
-        stats::worker_slice();
-        this.process();
+    fn run(this: Arc<Runner>) {
+        while let Some(slice) = this.share.take() {
+            stats::worker_slice();
+            slice.process();
+        }
         this.done.complete_all();
+    }
+}
+
+impl Runner {
+    fn new(share: &Arc<Share>) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Runner {
+                work <- new_work!("move_pages::Runner::work"),
+                share: share.clone(),
+                done <- Completion::new(),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Queues the worker on `cpu`; the worker back if it could not be queued.
+    fn enqueue_on(self: Arc<Self>, cpu: c_int) -> core::result::Result<(), Arc<Self>> {
+        let Some(queue) = QUEUE.as_ref() else {
+            return Err(self);
+        };
+        let wq = queue.0.as_ptr();
+        // SAFETY: As in `Queue::enqueue()`: the closure returns `false` only if the work item is
+        // already queued; `Arc<Runner>` is `Send` and `'static`; `__enqueue()` keeps the work
+        // item valid until it has run. `wq` is the module's workqueue, which outlives every
+        // request, and `cpu` is a possible CPU id.
+        unsafe { self.__enqueue(move |work| bindings::queue_work_on(cpu, wq, work)) }
     }
 }
 
@@ -195,14 +250,12 @@ impl Slice {
         let caller: &Task = kernel::current!();
         Arc::pin_init(
             pin_init!(Slice {
-                work <- new_work!("move_pages::Slice::work"),
                 syms: space.syms,
                 mm: ARef::from(space.mm),
                 all: space.all,
                 policy,
                 caller: ARef::from(caller),
                 data <- new_mutex!(data, "move_pages::Slice::data"),
-                done <- Completion::new(),
             }),
             GFP_KERNEL,
         )
@@ -226,19 +279,6 @@ impl Slice {
             Some(&mut d.retry),
             &stop,
         );
-    }
-
-    /// Queues the slice on `cpu`; the slice back if it could not be queued.
-    fn enqueue_on(self: Arc<Self>, cpu: c_int) -> core::result::Result<(), Arc<Self>> {
-        let Some(queue) = QUEUE.as_ref() else {
-            return Err(self);
-        };
-        let wq = queue.0.as_ptr();
-        // SAFETY: As in `Queue::enqueue()`: the closure returns `false` only if the work item is
-        // already queued; `Arc<Slice>` is `Send` and `'static`; `__enqueue()` keeps the work
-        // item valid until it has run. `wq` is the module's workqueue, which outlives every
-        // request, and `cpu` is a possible CPU id.
-        unsafe { self.__enqueue(move |work| bindings::queue_work_on(cpu, wq, work)) }
     }
 }
 
@@ -281,12 +321,17 @@ fn max_threads(workers: u32) -> usize {
     }
 }
 
+/// Slices per thread a chunk is cut into, so that a faster thread can take more.
+const SLICES_PER_THREAD: usize = 4;
+
 /// How a chunk of `n` entries of about `pages` base pages each is cut for `threads` threads:
-/// `(slices, entries per slice)`, the last slice taking what is left; no slice of fewer than
-/// [`MIN_SLICE`] base pages unless it is the only one.
+/// `(slices, entries per slice)`, the last slice taking what is left; [`SLICES_PER_THREAD`]
+/// slices per thread, but none of fewer than [`MIN_SLICE`] base pages unless it is the only one.
 fn cut(n: usize, pages: u64, threads: usize) -> (usize, usize) {
     let min_entries = (MIN_SLICE as u64 / pages.max(1)).max(1) as usize;
-    let k = threads.min(n.div_ceil(min_entries)).max(1);
+    let k = (threads * SLICES_PER_THREAD)
+        .min(n.div_ceil(min_entries))
+        .max(1);
     let per = n.div_ceil(k).max(1);
     (n.div_ceil(per).max(1), per)
 }
@@ -361,21 +406,29 @@ fn chunk(
         }
     }
 
-    // The workers' slices, then the caller's.
-    let mut queued = KVec::with_capacity(k, GFP_KERNEL)?;
-    for (s, slice) in slices.iter().enumerate().skip(1) {
-        let q = slice.clone().enqueue_on(cpus.ids[s - 1]).is_ok();
-        if !q {
-            slice.process();
+    // The workers, one per CPU (no more than slices besides the caller's first), and the
+    // caller take the slices.
+    let share = Arc::new(
+        Share {
+            slices,
+            next: Atomic::new(0),
+        },
+        GFP_KERNEL,
+    )?;
+    let mut runners = KVec::with_capacity(cpus.len, GFP_KERNEL)?;
+    for &cpu in cpus.ids[..cpus.len].iter().take(k - 1) {
+        let runner = Runner::new(&share)?;
+        if runner.clone().enqueue_on(cpu).is_ok() {
+            runners.push(runner, GFP_KERNEL)?;
         }
-        queued.push(q, GFP_KERNEL)?;
     }
-    slices[0].process();
-    for (slice, q) in slices.iter().skip(1).zip(queued.iter()) {
-        if *q {
-            slice.done.wait_for_completion();
-        }
+    while let Some(slice) = share.take() {
+        slice.process();
     }
+    for runner in runners.iter() {
+        runner.done.wait_for_completion();
+    }
+    let slices = &share.slices;
 
     // Every slice is done: the busy entries again, then the statuses, in order.
     let mut not_moved: c_int = 0;
@@ -427,14 +480,16 @@ mod tests {
 
     #[test]
     fn a_chunk_is_cut_into_slices_of_at_least_min_slice() {
-        assert_eq!(cut(CHUNK, 1, 3), (3, CHUNK.div_ceil(3)));
+        // Four slices per thread, while they hold 512 base pages.
+        assert_eq!(cut(CHUNK, 1, 3), (12, CHUNK.div_ceil(12)));
+        assert_eq!(cut(16384, 1, 3), (12, 1366));
         assert_eq!(cut(1024, 1, 3), (2, 512));
         assert_eq!(cut(1025, 1, 3), (3, 342));
         assert_eq!(cut(511, 1, 3), (1, 511));
         assert_eq!(cut(1, 1, 16), (1, 1));
-        assert_eq!(cut(CHUNK, 1, 1), (1, CHUNK));
-        // Entries of 2 MiB folios: one is worth a thread.
-        assert_eq!(cut(32, 512, 3), (3, 11));
+        assert_eq!(cut(CHUNK, 1, 1), (4, CHUNK / 4));
+        // Entries of 2 MiB folios: one is worth a slice.
+        assert_eq!(cut(32, 512, 3), (11, 3));
         assert_eq!(cut(2, 512, 3), (2, 1));
         // 64 KiB folios: 32 entries make a slice.
         assert_eq!(cut(64, 16, 3), (2, 32));
@@ -442,7 +497,7 @@ mod tests {
             for pages in [0, 1, 16, 512, 1 << 18] {
                 for threads in 1..=MAX_THREADS {
                     let (k, per) = cut(n, pages, threads);
-                    assert!(k >= 1 && k <= threads);
+                    assert!(k >= 1 && k <= threads * SLICES_PER_THREAD);
                     // Every entry in exactly one slice, none empty.
                     assert!((k - 1) * per < n && k * per >= n);
                 }

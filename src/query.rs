@@ -218,9 +218,10 @@ pub(crate) fn do_pages_stat(
         let nr = left.min(BIG_CHUNK as u64) as usize;
         let mut done = 0;
         let fits = big.as_ref().is_some_and(|b| b.pages.len() >= nr);
-        if let Some(b) = big.as_mut().filter(|_| {
-            fits && nr > STAT_CHUNK && !overlaps(&pages, &status, offset, nr)
-        }) {
+        if let Some(b) = big
+            .as_mut()
+            .filter(|_| fits && nr > STAT_CHUNK && !overlaps(&pages, &status, offset, nr))
+        {
             match stat_big_chunk(syms, mm, offset, b, nr, &pages, &status) {
                 BigChunk::Done => done = nr,
                 BigChunk::NotRead => (),
