@@ -207,7 +207,7 @@ TEST(query_runs_same_as_native)
 	ASSERT_EQ(0, native_move_pages(0, NR, pages, NULL, native, 0));
 	ASSERT_EQ(0, module_move_pages(fd, 0, NR, pages, NULL, module, 0));
 	for (int i = 0; i < NR; i++) {
-		huge += pages[i] >= (void *)h && native[i] == 0;
+		huge += pages[i] >= (void *)h && native[i] >= 0;
 		EXPECT_EQ(native[i], module[i]) {
 			TH_LOG("entry %d (%p): native %d, module %d", i, pages[i], native[i],
 			       module[i]);

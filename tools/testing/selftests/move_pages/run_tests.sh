@@ -93,7 +93,13 @@ leak_after() { # name
 		[ "$mod1" -le "$mod0" ] ||
 			callback_stacks $stacks/show_stacks | sed 's/^/# /' | head -60
 	fi
-	iso0=$iso1 mod0=$mod1 free00=$free01 free10=$free11
+	# The next program's baseline: the lower of this one's figures before and
+	# after, so that memory the kernel released in the background during this
+	# program (a higher "after") is not charged to the next one when it is
+	# taken back.
+	[ "$free01" -lt "$free00" ] && free00=$free01
+	[ "$free11" -lt "$free10" ] && free10=$free11
+	iso0=$iso1 mod0=$mod1
 }
 
 run() { # name command...
