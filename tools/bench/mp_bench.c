@@ -1018,38 +1018,12 @@ static void w4_thp(const char *name, const char *kind, const char *desc)
 	free(start);
 }
 
-static void w5_query(void)
-{
-	struct workload w = { 0 };
-	struct result res;
-	struct region r;
-	void **entries;
-	unsigned long i;
-
-	result_init(&res, "W5", "workload",
-		    "query (nodes == NULL) of many entries into a populated region, one call");
-	region_alloc(&r, big_pages, 0);
-	place_all(&r, SRC_NODE);
-	entries = xcalloc(w5_entries, sizeof(*entries));
-	for (i = 0; i < w5_entries; i++)
-		entries[i] = r.all[i % r.npages];
-	w.r = &r;
-	w.entries = entries;
-	w.nr = w5_entries;
-	w.batch = w5_entries;
-	w.expect = &src_one;
-	w.expect_one = 1;
-	w.pages_per_entry = 1;
-	note(&res, "%lu entries into a %lu-page region, each page %lu times; pages/s = entries/s",
-	     w5_entries, r.npages, (w5_entries + r.npages - 1) / r.npages);
-	run_workload(&w, &res);
-	emit(&res);
-	region_free(&r);
-	free(entries);
-}
-
-/* W5s: the query of W5 at random pages of a 1 GiB region. */
-static void w5_sparse(void)
+/*
+ * W5 and W5s: a query of w5_entries entries into a populated region of @npages
+ * pages, in order (each page listed w5_entries / @npages times) or, with
+ * @random, at random pages.
+ */
+static void w5_query(const char *name, unsigned long npages, int random)
 {
 	unsigned int seed = 20261201;
 	struct workload w = { 0 };
@@ -1058,18 +1032,19 @@ static void w5_sparse(void)
 	void **entries;
 	unsigned long i;
 
-	result_init(&res, "W5s", "workload",
-		    "query (nodes == NULL) of entries at random pages of a populated region, one call");
-	if (!room_for(w5s_pages, &res)) {
+	result_init(&res, name, "workload", random ?
+		    "query (nodes == NULL) of entries at random pages of a populated region" :
+		    "query (nodes == NULL) of many entries into a populated region, one call");
+	if (!room_for(npages, &res)) {
 		res.pages = w5_entries;
 		emit(&res);
 		return;
 	}
-	region_alloc(&r, w5s_pages, 0);
+	region_alloc(&r, npages, 0);
 	place_all(&r, SRC_NODE);
 	entries = xcalloc(w5_entries, sizeof(*entries));
 	for (i = 0; i < w5_entries; i++)
-		entries[i] = r.all[rand_r(&seed) % r.npages];
+		entries[i] = r.all[random ? rand_r(&seed) % r.npages : i % r.npages];
 	w.r = &r;
 	w.entries = entries;
 	w.nr = w5_entries;
@@ -1077,8 +1052,13 @@ static void w5_sparse(void)
 	w.expect = &src_one;
 	w.expect_one = 1;
 	w.pages_per_entry = 1;
-	note(&res, "%lu entries at random pages of a %lu-page (%lu MiB) region; %s",
-	     w5_entries, r.npages, r.npages * PAGE_SZ >> 20, "pages/s = entries/s");
+	if (random)
+		note(&res, "%lu entries at random pages of a %lu-page (%lu MiB) region; %s",
+		     w5_entries, r.npages, r.npages * PAGE_SZ >> 20, "pages/s = entries/s");
+	else
+		note(&res, "%lu entries into a %lu-page region, each page %lu times; %s",
+		     w5_entries, r.npages, (w5_entries + r.npages - 1) / r.npages,
+		     "pages/s = entries/s");
 	run_workload(&w, &res);
 	emit(&res);
 	region_free(&r);
@@ -1401,9 +1381,9 @@ int main(int argc, char **argv)
 		w4_thp("W4", "workload",
 		       "THP-backed region (MADV_HUGEPAGE, 2 MiB aligned), one entry per 2 MiB, one call");
 	if (selected_workload("W5"))
-		w5_query();
+		w5_query("W5", big_pages, 0);
 	if (selected_workload("W5s"))
-		w5_sparse();
+		w5_query("W5s", w5s_pages, 1);
 	if (selected_workload("W6"))
 		w6_threads(0);
 	parallel_rows();

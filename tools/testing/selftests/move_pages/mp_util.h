@@ -53,33 +53,17 @@ static inline long module_move_pages(int fd, int pid, unsigned long nr,
 	return ioctl(fd, MOVE_PAGES_IOC_MOVE, &args);
 }
 
-/* The same with extension flags (MOVE_PAGES_EXT_*). */
-static inline long module_move_pages_ext(int fd, int pid, unsigned long nr,
-					 void **pages, const int *nodes,
-					 int *status, int flags, unsigned int ext)
+/*
+ * The same with extension flags (MOVE_PAGES_EXT_*) and, with
+ * MOVE_PAGES_EXT_PARALLEL, the most threads (@workers, 0: the module's choice).
+ */
+static inline long module_move_pages_workers(int fd, int pid, unsigned long nr,
+					     void **pages, const int *nodes, int *status,
+					     int flags, unsigned int ext, unsigned int workers)
 {
 	struct move_pages_args args = {
 		.size = sizeof(args),
 		.flags = flags,
-		.pid = pid,
-		.ext_flags = ext,
-		.nr_pages = nr,
-		.pages = (uintptr_t)pages,
-		.nodes = (uintptr_t)nodes,
-		.status = (uintptr_t)status,
-	};
-
-	return ioctl(fd, MOVE_PAGES_IOC_MOVE, &args);
-}
-
-/* A move of process @pid's pages with @ext (MOVE_PAGES_EXT_PARALLEL) and @workers. */
-static inline long module_move_pages_par(int fd, int pid, unsigned long nr, void **pages,
-					 const int *nodes, int *status, unsigned int ext,
-					 unsigned int workers)
-{
-	struct move_pages_args args = {
-		.size = sizeof(args),
-		.flags = MPOL_MF_MOVE,
 		.pid = pid,
 		.ext_flags = ext,
 		.workers = workers,
@@ -90,6 +74,22 @@ static inline long module_move_pages_par(int fd, int pid, unsigned long nr, void
 	};
 
 	return ioctl(fd, MOVE_PAGES_IOC_MOVE, &args);
+}
+
+static inline long module_move_pages_ext(int fd, int pid, unsigned long nr,
+					 void **pages, const int *nodes,
+					 int *status, int flags, unsigned int ext)
+{
+	return module_move_pages_workers(fd, pid, nr, pages, nodes, status, flags, ext, 0);
+}
+
+/* A move (MPOL_MF_MOVE) of process @pid's pages with @ext and @workers. */
+static inline long module_move_pages_par(int fd, int pid, unsigned long nr, void **pages,
+					 const int *nodes, int *status, unsigned int ext,
+					 unsigned int workers)
+{
+	return module_move_pages_workers(fd, pid, nr, pages, nodes, status, MPOL_MF_MOVE, ext,
+					 workers);
 }
 
 /* Reads a sysfs file into buf, without the trailing newline. */
