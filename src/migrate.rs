@@ -285,6 +285,16 @@ impl Entry {
 pub(crate) fn read_entry(req: &MoveRequest<'_>, i: usize, slot: u32) -> Result<Entry> {
     let addr = req.pages.get(i).map_err(|_| EFAULT)?;
     let node = req.nodes.get(i).map_err(|_| EFAULT)?;
+    check_entry(req, addr, node, slot)
+}
+
+/// The checks of [`read_entry`] on an entry already read: `addr` and `node` from the arrays.
+pub(crate) fn check_entry(
+    req: &MoveRequest<'_>,
+    addr: usize,
+    node: c_int,
+    slot: u32,
+) -> Result<Entry> {
     if !node::has_memory(node) {
         return Err(ENODEV);
     }

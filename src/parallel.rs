@@ -167,6 +167,9 @@ struct Slice {
     caller: ARef<Task>,
     #[pin]
     data: Mutex<SliceData>,
+    /// Completed once the caller has read the slice's entries (or stopped reading before them).
+    #[pin]
+    read: Completion,
 }
 
 /// The slices of a chunk, taken in order by the threads.
@@ -205,6 +208,7 @@ impl WorkItem for Runner {
 
     fn run(this: Arc<Runner>) {
         while let Some(slice) = this.share.take() {
+            slice.read.wait_for_completion();
             stats::worker_slice();
             slice.process();
         }
@@ -256,6 +260,7 @@ impl Slice {
                 policy,
                 caller: ARef::from(caller),
                 data <- new_mutex!(data, "move_pages::Slice::data"),
+                read <- Completion::new(),
             }),
             GFP_KERNEL,
         )
@@ -370,10 +375,44 @@ pub(crate) fn do_pages_move(req: &MoveRequest<'_>, policy: Policy, workers: u32)
     Moved::Count(not_moved)
 }
 
+/// Reads and checks the entries of `slice`, the first being entry `first` of `req`: both arrays
+/// in one copy each while that needs no page fault, else entry by entry as upstream reads them
+/// (the copies have no effect on user space, so an entry after one that fails cannot change
+/// anything). The error of the first entry that fails, which ends the request.
+fn read_slice(
+    req: &MoveRequest<'_>,
+    first: usize,
+    slice: &Slice,
+    addrs: &mut [usize],
+    nodes: &mut [c_int],
+) -> Option<Error> {
+    let mut d = slice.data.lock();
+    let len = d.status.len();
+    let (addrs, nodes) = (&mut addrs[..len], &mut nodes[..len]);
+    let copied =
+        req.pages.read_chunk_nofault(first, addrs) && req.nodes.read_chunk_nofault(first, nodes);
+    for j in 0..len {
+        let entry = if copied {
+            migrate::check_entry(req, addrs[j], nodes[j], j as u32)
+        } else {
+            migrate::read_entry(req, first + j, j as u32)
+        };
+        match entry {
+            // Cannot fail: the entries' capacity is the slice's length.
+            Ok(e) => {
+                if d.entries.push_within_capacity(e).is_err() {
+                    return Some(ENOMEM);
+                }
+            }
+            Err(e) => return Some(e),
+        }
+    }
+    None
+}
+
 /// Entries `base..base + n` of `req`, cut in `k` slices of `per`: read, moved by the threads,
-/// statuses written. The number
-/// of pages that did not move, or the error that ends the request (once the statuses of the
-/// entries before it are written).
+/// statuses written. The number of pages that did not move, or the error that ends the request
+/// (once the statuses of the entries before it are written).
 fn chunk(
     req: &MoveRequest<'_>,
     policy: Policy,
@@ -388,26 +427,8 @@ fn chunk(
         let len = per.min(n - s * per);
         slices.push(Slice::new(&req.space, policy, len)?, GFP_KERNEL)?;
     }
-
-    // Read and check the entries; one that fails ends the request once the entries before it
-    // are moved and their statuses written (`goto out_flush`).
-    let mut end = None;
-    'read: for (s, slice) in slices.iter().enumerate() {
-        let first = base + s * per;
-        let mut d = slice.data.lock();
-        for j in 0..d.status.len() {
-            match migrate::read_entry(req, first + j, j as u32) {
-                Ok(e) => d.entries.push_within_capacity(e).map_err(|_| ENOMEM)?,
-                Err(e) => {
-                    end = Some(e);
-                    break 'read;
-                }
-            }
-        }
-    }
-
-    // The workers, one per CPU (no more than slices besides the caller's first), and the
-    // caller take the slices.
+    let mut addrs = KVVec::from_elem(0usize, per, GFP_KERNEL)?;
+    let mut nodes = KVVec::<c_int>::from_elem(0, per, GFP_KERNEL)?;
     let share = Arc::new(
         Share {
             slices,
@@ -415,17 +436,34 @@ fn chunk(
         },
         GFP_KERNEL,
     )?;
+    // The workers, one per CPU (no more than slices besides one for the caller), all allocated
+    // before any is queued: once one is, every slice must be completed as read.
     let mut runners = KVec::with_capacity(cpus.len, GFP_KERNEL)?;
-    for &cpu in cpus.ids[..cpus.len].iter().take(k - 1) {
-        let runner = Runner::new(&share)?;
+    for _ in cpus.ids[..cpus.len].iter().take(k - 1) {
+        runners.push(Runner::new(&share)?, GFP_KERNEL)?;
+    }
+    let mut queued = KVec::with_capacity(runners.len(), GFP_KERNEL)?;
+    for (runner, &cpu) in runners.drain_all().zip(cpus.ids.iter()) {
         if runner.clone().enqueue_on(cpu).is_ok() {
-            runners.push(runner, GFP_KERNEL)?;
+            // Cannot fail: the capacity is the runners'.
+            let _ = queued.push_within_capacity(runner);
         }
+    }
+
+    // Read and check the entries, slice by slice, while the workers move the slices already
+    // read; one that fails ends the request once the entries before it are moved and their
+    // statuses written (`goto out_flush`): the slices after it are left empty.
+    let mut end = None;
+    for (s, slice) in share.slices.iter().enumerate() {
+        if end.is_none() {
+            end = read_slice(req, base + s * per, slice, &mut addrs, &mut nodes);
+        }
+        slice.read.complete_all();
     }
     while let Some(slice) = share.take() {
         slice.process();
     }
-    for runner in runners.iter() {
+    for runner in queued.iter() {
         runner.done.wait_for_completion();
     }
     let slices = &share.slices;

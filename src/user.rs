@@ -160,6 +160,12 @@ impl IntArray {
         UserSlice::new(self.ptr(i), 4).reader().read::<i32>()
     }
 
+    /// `out.len()` elements from element `first` on, without handling a page fault: `false` (and
+    /// nothing changed in user space) if a fault would have been needed.
+    pub(crate) fn read_chunk_nofault(&self, first: usize, out: &mut [i32]) -> bool {
+        read_nofault(self.addr_of(first), out.as_mut_bytes())
+    }
+
     /// `put_user()` of element `i`: one store, nothing written if it faults (a slot that
     /// straddles the end of a writable page is left whole).
     pub(crate) fn put(&self, i: usize, value: i32) -> Result {
