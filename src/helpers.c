@@ -370,6 +370,11 @@ int mp_next_allowed_cpu(int prev)
 	return cpumask_next_and(prev, current->cpus_ptr, cpu_online_mask);
 }
 
+int mp_cpu_to_node(int cpu)
+{
+	return cpu_to_node(cpu);
+}
+
 /* ftrace_regs_set_instruction_pointer(): where the ftrace trampoline returns to. */
 void mp_ftrace_set_ip(struct ftrace_regs *fregs, unsigned long ip)
 {

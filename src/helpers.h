@@ -81,6 +81,7 @@ int mp_put_user_int(unsigned long addr, int value);
 bool mp_node_has_memory(int node);
 bool mp_fatal_signal_pending(struct task_struct *task);
 int mp_next_allowed_cpu(int prev);
+int mp_cpu_to_node(int cpu);
 
 struct ftrace_regs;
 void mp_ftrace_set_ip(struct ftrace_regs *fregs, unsigned long ip);

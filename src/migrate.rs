@@ -227,16 +227,17 @@ fn add_folio_for_migration(
     added
 }
 
-/// The number of base pages of the folio mapped at user address `p`, 1 if there is none: what
-/// moving the page at `p` is likely to cost, for sharing a request among threads.
-pub(crate) fn folio_pages_at(space: &Space<'_>, p: usize) -> u64 {
+/// The number of base pages and the node of the folio mapped at user address `p`, if there is
+/// one: what moving the page at `p` is likely to cost and where from, for sharing a request
+/// among threads.
+pub(crate) fn folio_at(space: &Space<'_>, p: usize) -> Option<(u64, c_int)> {
     let guard = space.mm.mmap_read_lock();
     let addr = folio::untagged_addr_remote(space.mm, p);
-    let pages = guard
+    let found = guard
         .vma_lookup(addr)
         .and_then(|vma| FolioWalk::start(space.syms, vma, addr))
-        .map_or(1, |walk| walk.folio().nr_pages());
-    pages
+        .map(|walk| (walk.folio().nr_pages(), walk.folio().info(space.syms).nid));
+    found
 }
 
 /// [`add_folio_for_migration`], with upstream's `lru_cache_disable()` done on first need: when

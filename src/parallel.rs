@@ -33,6 +33,7 @@ use crate::{
         Policy,
         Space, //
     },
+    node::NUMA_NO_NODE,
     stats,
     symbols::Symbols,
     target, uapi,
@@ -287,34 +288,84 @@ impl Slice {
     }
 }
 
-/// The CPUs of a request's workers.
+/// The threads of a request: the CPUs of its workers, and whether the caller takes slices too.
 struct Cpus {
     ids: [c_int; MAX_THREADS],
     len: usize,
+    /// Whether the caller moves slices too; if not, it reads the entries, then waits.
+    caller: bool,
 }
 
 impl Cpus {
-    /// Up to `max_threads - 1` online CPUs that the caller may run on, other than the one it
-    /// runs on now: the caller is a thread of the request too.
-    fn pick(max_threads: usize) -> Self {
+    /// The threads of a request whose memory moves between the nodes `local` (the node of the
+    /// first entry's folio and the first entry's target), with `workers` as the request asks:
+    /// among the online CPUs the caller may run on, `online` as `(cpu, node)` in order, `this`
+    /// being the one it runs on now.
+    ///
+    /// The module's choice (`workers` 0) is the CPUs of the `local` nodes, if there are two or
+    /// more: a copy run on a third node's CPU crosses the interconnect twice, and a caller that
+    /// runs elsewhere only reads the entries and waits. Otherwise, and for a request that names
+    /// its number of threads, the caller and up to `workers - 1` other CPUs, those of the
+    /// `local` nodes first.
+    fn choose(
+        online: impl Iterator<Item = (c_int, c_int)> + Clone,
+        this: c_int,
+        local: &[c_int],
+        workers: u32,
+    ) -> Self {
         let mut cpus = Cpus {
             ids: [0; MAX_THREADS],
             len: 0,
+            caller: true,
         };
-        let this = CpuId::current().as_u32() as c_int;
-        let mut cpu = -1;
-        while cpus.len + 1 < max_threads.min(MAX_THREADS) {
-            // SAFETY: Reads the current task's allowed CPUs and the online mask; no requirement.
-            cpu = unsafe { ffi::mp_next_allowed_cpu(cpu) };
-            if cpu < 0 || cpu as u32 >= nr_cpu_ids() {
-                break;
-            }
-            if cpu != this {
-                cpus.ids[cpus.len] = cpu;
-                cpus.len += 1;
-            }
+        let is_local = |&(_, node): &(c_int, c_int)| local.contains(&node);
+        let locals = online.clone().filter(is_local);
+        if workers == 0 && locals.clone().nth(1).is_some() {
+            cpus.caller = locals.clone().any(|(cpu, _)| cpu == this);
+            cpus.extend(locals, this, MAX_THREADS - usize::from(cpus.caller));
+        } else {
+            let max = max_threads(workers) - 1;
+            cpus.extend(locals, this, max);
+            cpus.extend(online.filter(|c| !is_local(c)), this, max);
         }
         cpus
+    }
+
+    /// Adds the CPUs of `from` other than `this`, while fewer than `max` are listed.
+    fn extend(&mut self, from: impl Iterator<Item = (c_int, c_int)>, this: c_int, max: usize) {
+        for (cpu, _) in from.filter(|&(cpu, _)| cpu != this) {
+            if self.len >= max {
+                break;
+            }
+            self.ids[self.len] = cpu;
+            self.len += 1;
+        }
+    }
+
+    /// The threads that move slices, the caller included if it does.
+    fn threads(&self) -> usize {
+        self.len + usize::from(self.caller)
+    }
+}
+
+/// The online CPUs the caller may run on, as `(cpu, node)`, in order.
+#[derive(Clone)]
+struct Allowed {
+    prev: c_int,
+}
+
+impl Iterator for Allowed {
+    type Item = (c_int, c_int);
+
+    fn next(&mut self) -> Option<(c_int, c_int)> {
+        // SAFETY: Reads the current task's allowed CPUs and the online mask; no requirement.
+        let cpu = unsafe { ffi::mp_next_allowed_cpu(self.prev) };
+        if cpu < 0 || cpu as u32 >= nr_cpu_ids() {
+            return None;
+        }
+        self.prev = cpu;
+        // SAFETY: `cpu` is a possible CPU id; reads its node; no requirement.
+        Some((cpu, unsafe { ffi::mp_cpu_to_node(cpu) }))
     }
 }
 
@@ -344,13 +395,28 @@ fn cut(n: usize, pages: u64, threads: usize) -> (usize, usize) {
 /// `do_pages_move()` with `MOVE_PAGES_EXT_PARALLEL`: `policy` is the request's (exact statuses,
 /// grouping if asked), `workers` the most threads the caller allows.
 pub(crate) fn do_pages_move(req: &MoveRequest<'_>, policy: Policy, workers: u32) -> Moved {
-    let cpus = Cpus::pick(max_threads(workers));
-    // The size of the folio at the first entry stands for every entry's.
-    let pages = match req.pages.get(0) {
-        Ok(p) if req.nr_pages > 0 => migrate::folio_pages_at(&req.space, p),
-        _ => 1,
+    // The folio at the first entry stands for every entry's size and source node, the first
+    // entry's node for every target (read in upstream's order: `nodes[0]` only if `pages[0]`
+    // could be read).
+    let mut pages = 1;
+    let mut local = [NUMA_NO_NODE; 2];
+    let first = if req.nr_pages > 0 {
+        req.pages.get(0).ok()
+    } else {
+        None
     };
-    if cpus.len == 0
+    if let Some(p) = first {
+        if let Some((n, node)) = migrate::folio_at(&req.space, p) {
+            pages = n;
+            local[0] = node;
+        }
+        if let Ok(node) = req.nodes.get(0) {
+            local[1] = node;
+        }
+    }
+    let this = CpuId::current().as_u32() as c_int;
+    let cpus = Cpus::choose(Allowed { prev: -1 }, this, &local, workers);
+    if cpus.threads() < 2
         || req.nr_pages.saturating_mul(pages) < uapi::EXT_PARALLEL_MIN as u64
         || !target::caller_mems(req.space.syms).holds_every_memory_node()
     {
@@ -365,7 +431,7 @@ pub(crate) fn do_pages_move(req: &MoveRequest<'_>, policy: Policy, workers: u32)
             return Moved::Error(EINTR);
         }
         let n = (req.nr_pages - base as u64).min(CHUNK as u64) as usize;
-        let (k, per) = cut(n, pages, 1 + cpus.len);
+        let (k, per) = cut(n, pages, cpus.threads());
         match chunk(req, policy, &cpus, base, n, (k, per), &stop) {
             Ok(count) => not_moved = not_moved.wrapping_add(count),
             Err(e) => return Moved::Error(e),
@@ -439,7 +505,8 @@ fn chunk(
     // The workers, one per CPU (no more than slices besides one for the caller), all allocated
     // before any is queued: once one is, every slice must be completed as read.
     let mut runners = KVec::with_capacity(cpus.len, GFP_KERNEL)?;
-    for _ in cpus.ids[..cpus.len].iter().take(k - 1) {
+    let wanted = if cpus.caller { k - 1 } else { k };
+    for _ in cpus.ids[..cpus.len].iter().take(wanted) {
         runners.push(Runner::new(&share)?, GFP_KERNEL)?;
     }
     let mut queued = KVec::with_capacity(runners.len(), GFP_KERNEL)?;
@@ -460,11 +527,17 @@ fn chunk(
         }
         slice.read.complete_all();
     }
-    while let Some(slice) = share.take() {
-        slice.process();
+    if cpus.caller {
+        while let Some(slice) = share.take() {
+            slice.process();
+        }
     }
     for runner in queued.iter() {
         runner.done.wait_for_completion();
+    }
+    // What no worker took: nothing, unless a worker could not be queued.
+    while let Some(slice) = share.take() {
+        slice.process();
     }
     let slices = &share.slices;
 
@@ -541,6 +614,51 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Whether `Cpus::choose` on the CPUs `online` as `(cpu, node)` gives `caller` and `ids`.
+    fn chooses(
+        online: &[(c_int, c_int)],
+        this: c_int,
+        local: &[c_int],
+        workers: u32,
+        caller: bool,
+        ids: &[c_int],
+    ) -> bool {
+        let cpus = Cpus::choose(online.iter().copied(), this, local, workers);
+        cpus.caller == caller && &cpus.ids[..cpus.len] == ids
+    }
+
+    #[test]
+    fn threads_run_on_the_cpus_of_the_nodes_the_memory_moves_between() {
+        // One CPU per node, the third node's CPU with no memory (the test VM).
+        let vm = [(0, 0), (1, 1), (2, 2)];
+        // The module's choice: the CPUs of nodes 0 and 1; a caller on the third node waits.
+        assert!(chooses(&vm, 2, &[0, 1], 0, false, &[0, 1]));
+        assert!(chooses(&vm, 0, &[0, 1], 0, true, &[1]));
+        assert!(chooses(&vm, 1, &[1, 0], 0, true, &[0]));
+        // A number of threads asked for: the caller, then the local nodes' CPUs first.
+        assert!(chooses(&vm, 2, &[0, 1], 3, true, &[0, 1]));
+        assert!(chooses(&vm, 0, &[0, 1], 3, true, &[1, 2]));
+        assert!(chooses(&vm, 0, &[1, 0], 2, true, &[1]));
+        assert!(chooses(&vm, 0, &[2, 1], 2, true, &[1]));
+        assert!(chooses(&vm, 0, &[0, 1], 1, true, &[]));
+        // Fewer than two local CPUs (a move to a node without CPUs): every allowed CPU.
+        assert!(chooses(&vm, 0, &[0, 3], 0, true, &[1, 2]));
+        assert!(chooses(&vm, 0, &[], 0, true, &[1, 2]));
+        // One CPU allowed: no worker.
+        assert!(chooses(&[(1, 1)], 1, &[0, 1], 0, true, &[]));
+        // Two nodes of eight CPUs and a third: the two nodes' CPUs, in order.
+        let mut big = KVec::new();
+        for cpu in 0..24 {
+            big.push((cpu, cpu / 8), GFP_KERNEL).unwrap();
+        }
+        let two_nodes = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+        assert!(chooses(&big, 12, &[2, 0], 0, false, &two_nodes));
+        // Never more than `MAX_THREADS` threads, the caller included.
+        let first_sixteen_but_0 = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+        assert!(chooses(&big, 0, &[0, 1], 0, true, &first_sixteen_but_0));
+        assert!(chooses(&big, 0, &[0], 40, true, &first_sixteen_but_0));
     }
 
     #[test]
