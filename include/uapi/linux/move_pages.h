@@ -30,8 +30,8 @@
  *             page or a negative errno.
  * @workers:   with MOVE_PAGES_EXT_PARALLEL, the most threads that move the
  *             pages of the request, the caller included; 0 lets the module
- *             choose (the CPUs the caller may run on). Must be 0 without
- *             that flag.
+ *             choose (the CPUs, among those the caller may run on, of the
+ *             nodes the memory moves between). Must be 0 without that flag.
  * @reserved:  must be zero.
  */
 struct move_pages_args {
