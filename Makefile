@@ -14,13 +14,18 @@
 #   make mutants    mutation testing: the catalogue of planted bugs (tools/mutants/catalogue)
 #                   against the differential programs, killed/survived per mutant
 #   make rust-analyzer  rust-project.json for editors (kernel crates + this module)
+#   make install    the module into /lib/modules/KVER/updates (modules_install, depmod),
+#                   under INSTALL_MOD_PATH if set: then `modprobe move_pages` loads it
+#   make modules KDIR=...  the module alone against KDIR, no host set-up (what DKMS runs,
+#                   dkms.conf)
 #
 # KDIR=/path/to/built/kernel builds the module against another kernel tree.
 # Kbuild reads ./Kbuild, not this file.
 
 BUILD := tools/build.sh
 
-.PHONY: all setup module tools guest run test bench fuzz mutants rust-analyzer clean
+.PHONY: all setup module modules install tools guest run test bench fuzz mutants \
+	rust-analyzer clean
 
 all: module tools
 
@@ -29,6 +34,16 @@ setup:
 
 module: setup
 	@$(BUILD) module
+
+# DKMS appends CC=clang LD=ld.lld for a clang-built kernel: the module is built
+# with the tree's own LLVM= setting instead (a Rust module needs all of LLVM's
+# tools, with the tree's version suffix), so the command line's variables are
+# not passed on.
+modules:
+	@env -u MAKEFLAGS -u MAKEOVERRIDES $(BUILD) module
+
+install: module
+	@INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) $(BUILD) install
 
 tools: setup
 	@$(BUILD) tools

@@ -9,6 +9,7 @@
 #                          the cached test kernel, built on first use)
 #   build.sh llvm          print the LLVM= value that tree was built with
 #   build.sh module        build move_pages.ko against KDIR
+#   build.sh install       modules_install of it (INSTALL_MOD_PATH), depmod
 #   build.sh guest         build the guest programs and the initramfs
 #   build.sh vm MODE [S]   boot the VM and run MODE (run|test), timeout S
 set -euo pipefail
@@ -49,6 +50,16 @@ cmd_module() {
 	k=$(kdir)
 	say "building move_pages.ko against $k"
 	make -s -C "$k" M="$top" LLVM="$(kllvm "$k")" ${CLIPPY:+CLIPPY=1} modules
+}
+
+# modules_install of the module into $INSTALL_MOD_PATH/lib/modules/KVER/updates;
+# Kbuild runs depmod there, so that modprobe finds it.
+cmd_install() {
+	local k
+	k=$(kdir)
+	say "installing move_pages.ko for $(cat "$k/include/config/kernel.release")${INSTALL_MOD_PATH:+ under $INSTALL_MOD_PATH}"
+	make -s -C "$k" M="$top" LLVM="$(kllvm "$k")" \
+		INSTALL_MOD_PATH="${INSTALL_MOD_PATH:-}" INSTALL_MOD_STRIP=1 modules_install
 }
 
 cmd_guest() {
@@ -123,6 +134,8 @@ cmd_guest() {
 	cp "$top/tools/vm/init" "$root/init"
 	chmod +x "$root/init"
 	cp -a "$g"/. "$root/guest/"
+	# The module installed as `make install` installs it, for modprobe.
+	INSTALL_MOD_PATH=$root cmd_install >/dev/null 2>&1
 	# More for the guest (make mutants: the mutant modules and their runner).
 	if [ -n "${MP_GUEST_EXTRA:-}" ]; then
 		cp -a "$MP_GUEST_EXTRA"/. "$root/guest/"
@@ -213,7 +226,8 @@ llvm) kllvm "$(kdir)" ;;
 rust-analyzer) cmd_rust_analyzer ;;
 tools) cmd_tools ;;
 module) cmd_module ;;
+install) cmd_install ;;
 guest) cmd_guest ;;
 vm) cmd_vm "$@" ;;
-*) echo "usage: $0 setup|kdir|ksrc|llvm|rust-analyzer|module|tools|guest|vm MODE [TIMEOUT]" >&2; exit 2 ;;
+*) echo "usage: $0 setup|kdir|ksrc|llvm|rust-analyzer|module|install|tools|guest|vm MODE [TIMEOUT]" >&2; exit 2 ;;
 esac

@@ -87,6 +87,32 @@ st=$?
 tail -5 "$out/intree.log"
 result $st "in-tree build (CONFIG_MOVE_PAGES=y) against the test kernel's tree"
 
+# DKMS, as a user runs it (dkms.conf), against the test kernel's build tree:
+# the sources as git lists them, a scratch DKMS tree (nothing under /var/lib/dkms).
+dkms_check() {
+	local d ver kver ko
+	d=$(mktemp -d "$out/dkms.XXXXXX") || return 1
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
+	kver=$(cat "$kdir/include/config/kernel.release")
+	mkdir -p "$d/src/move_pages-$ver" "$d/tree"
+	git ls-files -z --cached --others --exclude-standard |
+		tar --null -T - --ignore-failed-read -cf - 2>/dev/null |
+		tar -xf - -C "$d/src/move_pages-$ver"
+	dkms add --dkmstree "$d/tree" --sourcetree "$d/src" -m move_pages -v "$ver" &&
+	dkms build --dkmstree "$d/tree" --sourcetree "$d/src" -m move_pages -v "$ver" \
+		-k "$kver" --kernelsourcedir "$kdir" || {
+		cat "$d/tree/move_pages/$ver/build/make.log" 2>/dev/null
+		return 1
+	}
+	ko=$d/tree/move_pages/$ver/$kver/$(uname -m)/module/move_pages.ko
+	echo "built: $(modinfo -F vermagic "$ko")"
+	modinfo -F vermagic "$ko" | grep -q "^$kver " && rm -rf "$d"
+}
+dkms_check >"$out/dkms.log" 2>&1
+st=$?
+tail -5 "$out/dkms.log"
+result $st "dkms add and dkms build against the test kernel's build tree"
+
 make -s rust-analyzer >"$out/rust-analyzer.log" 2>&1 && [ -s rust-project.json ]
 st=$?
 cat "$out/rust-analyzer.log"

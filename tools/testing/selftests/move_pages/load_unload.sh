@@ -11,7 +11,7 @@ ok() { n=$((n + 1)); echo "ok $n $1"; }
 not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n $1"; }
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 rmmod move_pages 2>/dev/null
 
 good=1
@@ -37,4 +37,14 @@ exec 3<&-
 rmmod move_pages && ok "rmmod_after_close" || not_ok "rmmod_after_close"
 
 grep -q '^move_pages ' /proc/modules && not_ok "module_gone" || ok "module_gone"
+
+# Installed as `make install` installs it (/lib/modules/KVER/updates, depmod):
+# modprobe finds it by name, and modprobe -r removes it.
+if modprobe move_pages && [ -c /dev/move_pages ] && modprobe -r move_pages &&
+	! grep -q '^move_pages ' /proc/modules; then
+	ok "modprobe_loads_the_installed_module"
+else
+	not_ok "modprobe_loads_the_installed_module"
+	rmmod move_pages 2>/dev/null
+fi
 exit $fail
