@@ -78,31 +78,24 @@ cmd_guest() {
 	for sample in query move takeover; do
 		gcc "${cflags[@]}" -o "$g/sample_$sample" "$top/samples/$sample.c"
 	done
-	gcc "${cflags[@]}" -o "$g/basic_test" \
-		"$top/tools/testing/selftests/move_pages/basic_test.c"
-	local st=$top/tools/testing/selftests/move_pages
-	gcc "${cflags[@]}" -Wno-override-init -o "$g/diff_test" "$st/diff_test.c" "$st/diff.c"
-	gcc "${cflags[@]}" -m32 -Wno-override-init -o "$g/diff_test32" "$st/diff_test.c" "$st/diff.c"
-	gcc "${cflags[@]}" -o "$g/diff_fuzz" "$st/diff_fuzz.c" "$st/diff.c"
-	gcc "${cflags[@]}" -o "$g/mp_hammer" "$st/mp_hammer.c"
-	gcc "${cflags[@]}" -m32 -o "$g/diff_fuzz32" "$st/diff_fuzz.c" "$st/diff.c"
+	# The selftests as a kernel tree builds and installs them (kselftest
+	# target, run_kselftest.sh; statically linked for the initramfs), and the
+	# programs the suite also runs directly, from there.
+	local st=$top/tools/testing/selftests/move_pages p
+	rm -rf "$out/kselftest"
+	"$top/tools/intree.sh" selftests "$out/kselftest" USERLDFLAGS=-static
+	for p in basic_test diff_test diff_test32 diff_fuzz diff_fuzz32 mp_hammer mp_hammer32 \
+		fuzz fuzz32 ext_test exact_test exact_test32 target_test target_test32 stress; do
+		cp "$out/kselftest/move_pages/$p" "$g/"
+	done
 	mkdir -p "$g/corpus"
 	cp "$st"/corpus/*.cases "$g/corpus/"
-	gcc "${cflags[@]}" -o "$g/fuzz" "$st/fuzz.c"
-	gcc "${cflags[@]}" -m32 -o "$g/fuzz32" "$st/fuzz.c"
-	gcc "${cflags[@]}" -o "$g/ext_test" "$st/ext_test.c"
-	gcc "${cflags[@]}" -o "$g/exact_test" "$st/exact_test.c" -lpthread
-	gcc "${cflags[@]}" -m32 -o "$g/exact_test32" "$st/exact_test.c" -lpthread
-	gcc "${cflags[@]}" -o "$g/target_test" "$st/target_test.c" -lpthread
-	gcc "${cflags[@]}" -m32 -o "$g/target_test32" "$st/target_test.c"
-	gcc "${cflags[@]}" -o "$g/stress" "$st/stress.c" -lpthread
 	# The kernel's own selftest of migration through move_pages(2), libnuma linked in.
 	gcc -O2 -static -D_GNU_SOURCE -w -I"$s/tools/testing/selftests" \
 		-I"$s/tools/testing/selftests/mm" -I"$s/tools/include/uapi" \
 		-o "$g/migration" "$s/tools/testing/selftests/mm/migration.c" \
 		"$s/tools/testing/selftests/mm/vm_util.c" \
 		"$s/tools/testing/selftests/mm/hugepage_settings.c" -lnuma -lpthread
-	gcc "${cflags[@]}" -m32 -o "$g/mp_hammer32" "$st/mp_hammer.c"
 	say "building the Rust library's guest test"
 	(cd "$top/tools/move-pages" &&
 	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
@@ -134,6 +127,7 @@ cmd_guest() {
 	cp "$top/tools/vm/init" "$root/init"
 	chmod +x "$root/init"
 	cp -a "$g"/. "$root/guest/"
+	cp -a "$out/kselftest" "$root/kselftest"
 	# The module installed as `make install` installs it, for modprobe.
 	INSTALL_MOD_PATH=$root cmd_install >/dev/null 2>&1
 	# More for the guest (make mutants: the mutant modules and their runner).

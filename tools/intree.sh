@@ -5,8 +5,16 @@
 #
 #   tools/intree.sh install KSRC [DIR]
 #	Copy the module into KSRC/DIR (default drivers/misc/move_pages) and
-#	hook it into the parent directory's Kconfig and Makefile. Idempotent.
-#	Then enable CONFIG_MOVE_PAGES (m or y) and build the kernel as usual.
+#	hook it into the parent directory's Kconfig and Makefile, and its
+#	selftests into KSRC/tools/testing/selftests/move_pages, added to the
+#	selftests' TARGETS. Idempotent. Then enable CONFIG_MOVE_PAGES (m or y)
+#	and build the kernel as usual.
+#
+#   tools/intree.sh selftests INSTALL_PATH [MAKE VARIABLES...]
+#	In the cached tree of links to the test kernel's source (as check),
+#	with the module installed there: make -C tools/testing/selftests
+#	TARGETS=move_pages install INSTALL_PATH=... (run_kselftest.sh and
+#	all), as a kernel tree builds and installs its selftests.
 #
 #   tools/intree.sh check [y|m]
 #	Build the module in-tree, built in (y, default) or as a module (m),
@@ -58,19 +66,39 @@ install() { # KSRC DIR
 	fi
 	grep -qF "obj-\$(CONFIG_MOVE_PAGES)" "$ksrc/$parent/Makefile" ||
 		echo "obj-\$(CONFIG_MOVE_PAGES)	+= $name/" >>"$ksrc/$parent/Makefile"
+	install_selftests "$ksrc" "$dir"
 	say "installed in $dest; enable CONFIG_MOVE_PAGES (m or y) and build the kernel"
 }
 
-check() { # y|m
-	local mode=${1:-y} kdir ksrc llvm base tree obj jobs
-	case $mode in y|m) ;; *) say "check: y or m"; exit 2 ;; esac
+# The selftests into KSRC/tools/testing/selftests/move_pages, their UAPI
+# header found in KSRC/DIR (uapi.mk), the target added to the selftests'
+# TARGETS.
+install_selftests() { # KSRC DIR
+	local ksrc=$1 dir=$2 st=$1/tools/testing/selftests
+	[ -f "$st/Makefile" ] && [ -f "$st/lib.mk" ] ||
+		{ say "$st has no kselftest Makefile and lib.mk"; exit 1; }
+	rm -rf "$st/move_pages"
+	cp -r "$top/tools/testing/selftests/move_pages" "$st/move_pages"
+	echo "MOVE_PAGES_UAPI := \$(abspath ../../../../$dir/include/uapi)" >"$st/move_pages/uapi.mk"
+	if [ -L "$st/Makefile" ]; then
+		cp --remove-destination "$(readlink -f "$st/Makefile")" "$st/Makefile"
+	fi
+	if ! grep -qx 'TARGETS += move_pages' "$st/Makefile"; then
+		# After the last line of the list.
+		tac "$st/Makefile" |
+			awk '!done && /^TARGETS \+= / { print "TARGETS += move_pages"; done = 1 } { print }' |
+			tac >"$st/Makefile.new"
+		mv "$st/Makefile.new" "$st/Makefile"
+	fi
+}
+
+# The cached tree of links to the test kernel's source, the module installed
+# in it: sets kdir, ksrc, base and tree.
+farm() {
 	kdir=$("$top/tools/build.sh" kdir)
 	ksrc=$("$top/tools/build.sh" ksrc)
-	llvm=$("$top/tools/build.sh" llvm)
 	base=$cache/intree/$(basename "$kdir")
 	tree=$base/src
-	obj=$base/build-$mode
-	jobs=$(( $(nproc) + 1 ))
 	if [ ! -f "$tree/.farm-done" ]; then
 		say "making a tree of links to $ksrc"
 		rm -rf "$tree"
@@ -79,6 +107,24 @@ check() { # y|m
 		touch "$tree/.farm-done"
 	fi
 	install "$tree" drivers/misc/move_pages
+}
+
+selftests() { # INSTALL_PATH [MAKE VARIABLES...]
+	local kdir ksrc base tree dest=$1
+	shift
+	farm
+	say "make -C tools/testing/selftests TARGETS=move_pages install (in $tree)"
+	make -s -C "$tree/tools/testing/selftests" TARGETS=move_pages \
+		INSTALL_PATH="$dest" "$@" install >&2
+}
+
+check() { # y|m
+	local mode=${1:-y} kdir ksrc llvm base tree obj jobs
+	case $mode in y|m) ;; *) say "check: y or m"; exit 2 ;; esac
+	llvm=$("$top/tools/build.sh" llvm)
+	jobs=$(( $(nproc) + 1 ))
+	farm
+	obj=$base/build-$mode
 	if [ ! -f "$obj/.configured" ]; then
 		rm -rf "$obj"
 		mkdir -p "$obj"
@@ -120,5 +166,6 @@ shift || true
 case $cmd in
 install) [ $# -ge 1 ] || { say "usage: intree.sh install KSRC [DIR]"; exit 2; }; install "$@" ;;
 check) check "$@" ;;
-*) say "usage: intree.sh install KSRC [DIR] | check [y|m]"; exit 2 ;;
+selftests) [ $# -ge 1 ] || { say "usage: intree.sh selftests INSTALL_PATH"; exit 2; }; selftests "$@" ;;
+*) say "usage: intree.sh install KSRC [DIR] | check [y|m] | selftests INSTALL_PATH"; exit 2 ;;
 esac

@@ -31,7 +31,7 @@ fi
 
 PKGS_MAIN="bc bison flex libelf-dev libssl-dev cpio kmod busybox-static
 	libclang1-19 libclang-19-dev clang-19 lld-19 llvm-19 xz-utils gcc make python3 perl
-	libnuma-dev numactl gcc-multilib python3-matplotlib dkms"
+	libnuma-dev numactl gcc-multilib python3-matplotlib dkms rsync"
 PKGS_BPO13="linux-source-7.3"
 PKGS_BPO12="qemu-system-x86"
 

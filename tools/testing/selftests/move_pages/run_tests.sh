@@ -164,7 +164,21 @@ found=$(callback_stacks $stacks/show_stacks_handles | grep -c '^handle:')
 echo "# $found page_owner stacks through the module's callback after moving $3 pages (mover exit $cst)"
 report leak_check_finds_the_callback_stack $([ "$found" -gt 0 ] && [ $cst -eq 0 ]; echo $?)
 
-run basic_test ./basic_test
+# The kselftest target's programs run through the kselftest runner, installed
+# as a kernel tree installs its selftests (make -C tools/testing/selftests
+# TARGETS=move_pages install; tools/intree.sh selftests): run_kselftest.sh
+# runs the program and prints its TAP nested under its own verdict line; the
+# program's results are un-nested for the host's count. VAR=VALUE arguments
+# go to the program's environment. The runner's status: non-zero on failure.
+ksft() { # program [VAR=VALUE...]
+	prog=$1
+	shift
+	{ env "$@" /kselftest/run_kselftest.sh -t "move_pages:$prog"; echo $? >/tmp/ksft.rc; } |
+		sed -e 's/^# \(ok [0-9]\)/\1/' -e 's/^# \(not ok [0-9]\)/\1/'
+	return "$(cat /tmp/ksft.rc)"
+}
+
+run basic_test ksft basic_test
 # The differential programs compare with the native system call: the takeover
 # must be off while each runs (its counters of served system calls do not move).
 served() { sed -n "s/^calls_$1 //p" /sys/kernel/debug/move_pages/stats; }
@@ -177,13 +191,13 @@ oracle() { # name command...
 }
 # The native results are recorded for the takeover's replay below.
 rm -f /tmp/native64.rec /tmp/native32.rec /tmp/exact64.rec /tmp/exact32.rec
-oracle diff_test env MP_DIFF_RECORD=/tmp/native64.rec ./diff_test
-oracle diff_test32 env MP_DIFF_RECORD=/tmp/native32.rec ./diff_test32
-oracle exact_test env MP_EXACT_RECORD=/tmp/exact64.rec ./exact_test
-oracle exact_test32 env MP_EXACT_RECORD=/tmp/exact32.rec ./exact_test32
-oracle ext_test ./ext_test
-oracle target_test ./target_test
-oracle target_test32 ./target_test32
+oracle diff_test ksft diff_test MP_DIFF_RECORD=/tmp/native64.rec
+oracle diff_test32 ksft diff_test32 MP_DIFF_RECORD=/tmp/native32.rec
+oracle exact_test ksft exact_test MP_EXACT_RECORD=/tmp/exact64.rec
+oracle exact_test32 ksft exact_test32 MP_EXACT_RECORD=/tmp/exact32.rec
+oracle ext_test ksft ext_test
+oracle target_test ksft target_test
+oracle target_test32 ksft target_test32
 oracle rust_library ./rust_diff
 run cli sh ./cli_test.sh
 run samples sh ./samples.sh
