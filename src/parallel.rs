@@ -395,17 +395,16 @@ fn cut(n: usize, pages: u64, threads: usize) -> (usize, usize) {
 /// `do_pages_move()` with `MOVE_PAGES_EXT_PARALLEL`: `policy` is the request's (exact statuses,
 /// grouping if asked), `workers` the most threads the caller allows.
 pub(crate) fn do_pages_move(req: &MoveRequest<'_>, policy: Policy, workers: u32) -> Moved {
+    // One entry is one folio: nothing to share, and nothing to look up for it.
+    if req.nr_pages < 2 {
+        return migrate::do_pages_move(req, policy);
+    }
     // The folio at the first entry stands for every entry's size and source node, the first
     // entry's node for every target (read in upstream's order: `nodes[0]` only if `pages[0]`
     // could be read).
     let mut pages = 1;
     let mut local = [NUMA_NO_NODE; 2];
-    let first = if req.nr_pages > 0 {
-        req.pages.get(0).ok()
-    } else {
-        None
-    };
-    if let Some(p) = first {
+    if let Ok(p) = req.pages.get(0) {
         if let Some((n, node)) = migrate::folio_at(&req.space, p) {
             pages = n;
             local[0] = node;
