@@ -16,6 +16,8 @@ pub(crate) enum Door {
     Ioctl = 0,
     /// `move_pages(2)` from a 64-bit task, redirected by the takeover.
     Syscall = 1,
-    /// `move_pages(2)` from a 32-bit task, redirected by the takeover.
+    /// `move_pages(2)` from a 32-bit task, redirected by the takeover (a kernel without
+    /// `CONFIG_IA32_EMULATION` has no such task).
+    #[cfg_attr(not(CONFIG_IA32_EMULATION), expect(dead_code))]
     Syscall32 = 2,
 }

@@ -37,7 +37,7 @@ install() { # KSRC DIR
 		{ say "$ksrc/$parent has no Kconfig and Makefile"; exit 1; }
 	rm -rf "$dest"
 	mkdir -p "$dest/src"
-	cp "$top/Kbuild" "$top/Kconfig" "$top/README.md" "$dest/"
+	cp "$top/Kbuild" "$top/Kconfig" "$top/README.md" "$top/.kunitconfig" "$dest/"
 	# The sources, not what a build left next to them (objects, generated files).
 	(cd "$top" && find src -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) \
 		! -name '*_gen.*') | while read -r f; do
