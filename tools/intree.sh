@@ -27,6 +27,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MP_CACHE:-$HOME/.cache/move_pages}
 say() { echo "[intree] $*" >&2; }
 
+# Makes FILE a file of its own if it is a symbolic link (a tree of links to
+# another tree): edits never go through a link into the other tree.
+unlink_file() { # FILE
+	if [ -L "$1" ]; then
+		cp --remove-destination "$(readlink -f "$1")" "$1"
+	fi
+}
+
 install() { # KSRC DIR
 	local ksrc=$1 dir=${2:-drivers/misc/move_pages}
 	local parent name dest
@@ -46,12 +54,8 @@ install() { # KSRC DIR
 	done
 	cp -r "$top/Documentation" "$top/include" "$dest/"
 	# Edit real files, never through a symbolic link into another tree.
-	local f
-	for f in Kconfig Makefile; do
-		if [ -L "$ksrc/$parent/$f" ]; then
-			cp --remove-destination "$(readlink -f "$ksrc/$parent/$f")" "$ksrc/$parent/$f"
-		fi
-	done
+	unlink_file "$ksrc/$parent/Kconfig"
+	unlink_file "$ksrc/$parent/Makefile"
 	if ! grep -qF "source \"$dir/Kconfig\"" "$ksrc/$parent/Kconfig"; then
 		if grep -q '^endmenu' "$ksrc/$parent/Kconfig"; then
 			# Inside the directory's menu: before its last endmenu.
@@ -80,9 +84,7 @@ install_selftests() { # KSRC DIR
 	rm -rf "$st/move_pages"
 	cp -r "$top/tools/testing/selftests/move_pages" "$st/move_pages"
 	echo "MOVE_PAGES_UAPI := \$(abspath ../../../../$dir/include/uapi)" >"$st/move_pages/uapi.mk"
-	if [ -L "$st/Makefile" ]; then
-		cp --remove-destination "$(readlink -f "$st/Makefile")" "$st/Makefile"
-	fi
+	unlink_file "$st/Makefile"
 	if ! grep -qx 'TARGETS += move_pages' "$st/Makefile"; then
 		# After the last line of the list.
 		tac "$st/Makefile" |

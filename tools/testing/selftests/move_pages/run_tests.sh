@@ -174,7 +174,14 @@ ksft() { # program [VAR=VALUE...]
 	prog=$1
 	shift
 	{ env "$@" /kselftest/run_kselftest.sh -t "move_pages:$prog"; echo $? >/tmp/ksft.rc; } |
-		sed -e 's/^# \(ok [0-9]\)/\1/' -e 's/^# \(not ok [0-9]\)/\1/'
+		sed -e 's/^# \(ok [0-9]\)/\1/' -e 's/^# \(not ok [0-9]\)/\1/' >/tmp/ksft.out
+	cat /tmp/ksft.out
+	# The program's own results must come through the runner, not only its
+	# verdict (they once went to a file named /dev/stdout).
+	if ! grep -E '^(not )?ok [0-9]+ ' /tmp/ksft.out | grep -qv ' selftests: move_pages: '; then
+		echo "# no result of $prog came through the kselftest runner"
+		return 1
+	fi
 	return "$(cat /tmp/ksft.rc)"
 }
 
