@@ -1,120 +1,164 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The messages of the errors the tool reports (exit status 1).
+//! The errors `move-pages` reports, each with what the user can do about it: opening the
+//! device, reading `/proc/PID`, and the kernel's answers to a request.
 
 use crate::report::errno_name;
 use move_pages::DEVICE;
+use nix::errno::Errno;
 use std::io;
 
-/// `ENOENT`.
-pub const ENOENT: i32 = 2;
-/// `EIO`, for an error without an errno.
-pub const EIO: i32 = 5;
-
-/// What a failing request was about, for its error message.
+/// The request a kernel error answered, for its message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Request {
-    /// The process (its real pid).
+    /// The process.
     pub pid: u32,
-    /// The target node, when moving.
+    /// The destination, for a move to one node.
     pub node: Option<u32>,
-    /// `--all`.
+    /// `MPOL_MF_MOVE_ALL`.
     pub all: bool,
 }
 
-fn errno_of(e: &io::Error) -> i32 {
-    e.raw_os_error().unwrap_or(EIO)
+const LOAD_HINT: &str = "the move_pages module is not loaded.\n\
+    Load it with 'insmod move_pages.ko' (the module built in the project's top directory),\n\
+    or 'modprobe move_pages' if it is installed.";
+
+/// An error of `move-pages`, as the user reads it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `/dev/move_pages` is missing, or its driver is.
+    #[error("cannot open {DEVICE}{}: {LOAD_HINT}", stale(.0))]
+    NotLoaded(Errno),
+    /// No read and write permission on the device.
+    #[error(
+        "cannot open {DEVICE}: {}: it needs read and write permission (the module creates it \
+         with mode 0666)",
+        describe(*.0)
+    )]
+    DeviceAccess(Errno),
+    /// Any other error opening the device.
+    #[error("cannot open {DEVICE}: {}", describe(*.0))]
+    Open(Errno),
+    /// The process does not exist.
+    #[error("no such process: {0}")]
+    NoProcess(u32),
+    /// `/proc/PID/...` belongs to another user.
+    #[error(
+        "permission denied reading {path}: process {pid} belongs to another user (run as its \
+         owner or as root)"
+    )]
+    ProcAccess {
+        /// The file.
+        path: String,
+        /// Its process.
+        pid: u32,
+    },
+    /// Any other error reading `/proc/PID/...`.
+    #[error("cannot read {path}: {what}")]
+    Proc {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        what: String,
+    },
+    /// The kernel refused a request.
+    #[error("{}", request_message(*.errno, .request))]
+    Request {
+        /// Its errno.
+        errno: Errno,
+        /// The request.
+        request: Request,
+    },
 }
 
-fn describe(e: &io::Error) -> String {
-    match e.raw_os_error().and_then(errno_name) {
-        Some(name) => format!("{} ({name})", strip_os_error(e)),
-        None => e.to_string(),
+fn stale(e: &Errno) -> String {
+    match e {
+        Errno::ENOENT => String::new(),
+        e => format!(" ({})", describe(*e)),
     }
 }
 
-/// `io::Error`'s text without its ` (os error N)` suffix.
-fn strip_os_error(e: &io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
+/// `No such file or directory (ENOENT)`.
+pub fn describe(e: Errno) -> String {
+    match errno_name(e as i32) {
+        Some(name) => format!("{} ({name})", e.desc()),
+        None => e.desc().to_string(),
     }
 }
 
-/// Why `/dev/move_pages` could not be opened, and what to do about it.
-pub fn open_error(e: &io::Error) -> String {
-    let hint = "the move_pages module is not loaded.\n\
-                Load it with 'insmod move_pages.ko' (the module built in the project's top \
-                directory),\nor 'modprobe move_pages' if it is installed.";
-    match errno_of(e) {
-        ENOENT => format!("cannot open {DEVICE}: {hint}"),
-        // A stale device node without its driver.
-        6 | 19 => format!("cannot open {DEVICE} ({}): {hint}", describe(e)),
-        1 | 13 => format!(
-            "cannot open {DEVICE}: {}: it needs read and write permission \
-             (the module creates it with mode 0666)",
-            describe(e)
-        ),
-        _ => format!("cannot open {DEVICE}: {}", describe(e)),
+fn errno_of(e: &io::Error) -> Errno {
+    Errno::from_raw(e.raw_os_error().unwrap_or(Errno::EIO as i32))
+}
+
+impl Error {
+    /// An error of `Device::open()`.
+    pub fn open(e: &io::Error) -> Self {
+        match errno_of(e) {
+            // A stale device node without its driver, too.
+            e @ (Errno::ENOENT | Errno::ENXIO | Errno::ENODEV) => Self::NotLoaded(e),
+            e @ (Errno::EPERM | Errno::EACCES) => Self::DeviceAccess(e),
+            e => Self::Open(e),
+        }
+    }
+
+    /// An error reading `path` of process `pid`.
+    pub fn proc(e: &procfs::ProcError, pid: u32, path: &str) -> Self {
+        use procfs::ProcError;
+        match e {
+            ProcError::NotFound(_) => Self::NoProcess(pid),
+            ProcError::PermissionDenied(_) => Self::ProcAccess {
+                path: path.to_string(),
+                pid,
+            },
+            ProcError::Io(io, _) if matches!(errno_of(io), Errno::ENOENT | Errno::ESRCH) => {
+                Self::NoProcess(pid)
+            }
+            e => Self::Proc {
+                path: path.to_string(),
+                what: e.to_string(),
+            },
+        }
+    }
+
+    /// The kernel's `errno` for `request`.
+    pub fn request(errno: Errno, request: Request) -> Self {
+        Self::Request { errno, request }
     }
 }
 
-/// Why a file of `/proc/PID` could not be read.
-pub fn proc_error(e: &io::Error, pid: u32, path: &str) -> String {
-    match errno_of(e) {
-        ENOENT | 3 => format!("no such process: {pid}"),
-        1 | 13 => format!(
-            "permission denied reading {path}: process {pid} belongs to another user \
-             (run as its owner or as root)"
-        ),
-        _ => format!("cannot read {path}: {}", describe(e)),
-    }
-}
-
-/// Why a `move_pages` request failed with `errno`.
-pub fn request_error(errno: i32, r: &Request) -> String {
+fn request_message(errno: Errno, r: &Request) -> String {
     let pid = r.pid;
     let node = r
         .node
         .map_or_else(|| "the node".to_string(), |n| format!("node {n}"));
     match errno {
-        3 => format!("no such process: {pid} (it may have exited)"),
-        1 if r.all => format!(
-            "permission denied (EPERM): --all (MPOL_MF_MOVE_ALL) needs CAP_SYS_NICE, \
-             and process {pid} must be yours or you must be root"
+        Errno::ESRCH => format!("no such process: {pid} (it may have exited)"),
+        Errno::EPERM if r.all => format!(
+            "permission denied (EPERM): --all (MPOL_MF_MOVE_ALL) needs CAP_SYS_NICE, and process \
+             {pid} must be yours or you must be root"
         ),
-        1 => format!(
-            "permission denied (EPERM): process {pid} belongs to another user \
-             (run as its owner or as root)"
+        Errno::EPERM => format!(
+            "permission denied (EPERM): process {pid} belongs to another user (run as its owner \
+             or as root)"
         ),
-        13 if r.node.is_some() => {
+        Errno::EACCES if r.node.is_some() => {
             format!("{node} is not allowed by the cpuset of process {pid} (EACCES)")
         }
-        13 => format!("permission denied (EACCES) for process {pid}"),
-        19 => format!("{node} has no memory or is offline (ENODEV)"),
-        22 => format!(
-            "invalid request (EINVAL): process {pid} may have no memory of its own \
-             (a kernel thread), or the module does not know this request"
+        Errno::EACCES => format!("permission denied (EACCES) for process {pid}"),
+        Errno::ENODEV => format!("{node} has no memory or is offline (ENODEV)"),
+        Errno::EINVAL => format!(
+            "invalid request (EINVAL): process {pid} may have no memory of its own (a kernel \
+             thread), or the module does not know this request"
         ),
-        14 => "bad address (EFAULT) in the request".to_string(),
-        7 | 12 => format!(
-            "{} in one request: try a smaller --batch",
-            if errno == 7 {
-                "too many pages (E2BIG)"
-            } else {
-                "out of memory (ENOMEM)"
-            }
+        Errno::EFAULT => "bad address (EFAULT) in the request".to_string(),
+        Errno::E2BIG => "too many pages (E2BIG) in one request: try a smaller --batch".into(),
+        Errno::ENOMEM => "out of memory (ENOMEM) in one request: try a smaller --batch".into(),
+        Errno::EINTR => "interrupted (EINTR)".to_string(),
+        Errno::ENOTTY => format!(
+            "{DEVICE} does not know the request (ENOTTY): is it the move_pages module of this \
+             version?"
         ),
-        4 => "interrupted (EINTR)".to_string(),
-        25 => format!(
-            "{DEVICE} does not know the request (ENOTTY): is it the move_pages module of \
-             this version?"
-        ),
-        _ => {
-            let e = io::Error::from_raw_os_error(errno);
-            format!("move_pages failed: {}", describe(&e))
-        }
+        e => format!("move_pages failed: {}", describe(e)),
     }
 }
 
@@ -122,84 +166,60 @@ pub fn request_error(errno: i32, r: &Request) -> String {
 mod tests {
     use super::*;
 
-    fn os(errno: i32) -> io::Error {
-        io::Error::from_raw_os_error(errno)
+    fn req(node: Option<u32>, all: bool) -> Request {
+        Request { pid: 42, node, all }
     }
 
-    const MOVE: Request = Request {
-        pid: 42,
-        node: Some(1),
-        all: false,
-    };
-    const QUERY: Request = Request {
-        pid: 42,
-        node: None,
-        all: false,
-    };
+    fn open(errno: i32) -> String {
+        Error::open(&io::Error::from_raw_os_error(errno)).to_string()
+    }
 
     #[test]
-    fn module_not_loaded_says_how_to_load_it() {
-        let m = open_error(&os(ENOENT));
+    fn a_missing_device_says_how_to_load_the_module() {
+        let m = open(2);
         assert!(m.starts_with("cannot open /dev/move_pages: the move_pages module is not loaded"));
-        assert!(m.contains("insmod move_pages.ko"), "{m}");
-        assert!(m.contains("modprobe move_pages"), "{m}");
-        let m = open_error(&os(6));
-        assert!(
-            m.contains("(ENXIO)") && m.contains("insmod move_pages.ko"),
-            "{m}"
-        );
-        let m = open_error(&os(13));
-        assert!(
-            m.contains("Permission denied (EACCES)") && m.contains("0666"),
-            "{m}"
-        );
-        assert!(!open_error(&os(5)).contains("insmod"));
+        assert!(m.contains("insmod move_pages.ko") && m.contains("modprobe move_pages"));
+        let m = open(19);
+        assert!(m.starts_with("cannot open /dev/move_pages (No such device (ENODEV)): the"));
+        assert!(open(13).contains("Permission denied (EACCES): it needs read and write"));
+        assert_eq!(open(5), "cannot open /dev/move_pages: I/O error (EIO)");
     }
 
     #[test]
     fn proc_errors() {
+        let nf = procfs::ProcError::NotFound(None);
         assert_eq!(
-            proc_error(&os(ENOENT), 42, "/proc/42/maps"),
-            "no such process: 42"
+            Error::proc(&nf, 9, "/proc/9/maps").to_string(),
+            "no such process: 9"
         );
-        assert!(proc_error(&os(13), 42, "/proc/42/maps")
-            .starts_with("permission denied reading /proc/42/maps"));
-        assert_eq!(
-            proc_error(&os(5), 42, "/proc/42/maps"),
-            "cannot read /proc/42/maps: Input/output error (EIO)"
-        );
+        let pd = procfs::ProcError::PermissionDenied(None);
+        assert!(Error::proc(&pd, 9, "/proc/9/maps")
+            .to_string()
+            .starts_with("permission denied reading /proc/9/maps: process 9 belongs"));
     }
 
     #[test]
-    fn request_errors_name_the_cause() {
+    fn kernel_errors_say_what_to_do() {
+        let m = |e, r| Error::request(e, r).to_string();
         assert_eq!(
-            request_error(3, &QUERY),
+            m(Errno::ESRCH, req(None, false)),
             "no such process: 42 (it may have exited)"
         );
-        assert!(request_error(1, &QUERY).contains("belongs to another user"));
-        assert!(request_error(1, &Request { all: true, ..MOVE }).contains("CAP_SYS_NICE"));
+        assert!(m(Errno::EPERM, req(Some(1), true)).contains("CAP_SYS_NICE"));
+        assert!(m(Errno::EPERM, req(Some(1), false)).contains("another user"));
         assert_eq!(
-            request_error(13, &MOVE),
+            m(Errno::EACCES, req(Some(1), false)),
             "node 1 is not allowed by the cpuset of process 42 (EACCES)"
         );
         assert_eq!(
-            request_error(19, &MOVE),
-            "node 1 has no memory or is offline (ENODEV)"
+            m(Errno::ENODEV, req(Some(2), false)),
+            "node 2 has no memory or is offline (ENODEV)"
         );
-        assert!(request_error(22, &QUERY).contains("EINVAL"));
-        assert!(
-            request_error(7, &MOVE).contains("E2BIG")
-                && request_error(7, &MOVE).contains("--batch")
-        );
-        assert!(request_error(12, &MOVE).contains("ENOMEM"));
-        assert!(request_error(25, &MOVE).contains("ENOTTY"));
+        assert!(m(Errno::E2BIG, req(None, false)).contains("--batch"));
+        assert!(m(Errno::ENOTTY, req(None, false)).contains("ENOTTY"));
         assert_eq!(
-            request_error(5, &MOVE),
-            "move_pages failed: Input/output error (EIO)"
-        );
-        assert_eq!(
-            request_error(250, &MOVE),
-            "move_pages failed: Unknown error 250 (os error 250)"
+            m(Errno::EIO, req(None, false)),
+            "move_pages failed: I/O error (EIO)"
         );
     }
 }

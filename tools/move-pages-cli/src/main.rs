@@ -7,14 +7,29 @@
 //!
 //! ```text
 //! move-pages query --pid PID [SELECTION] [--batch N] [--progress|--no-progress] [--json]
-//! move-pages move --pid PID --to NODE [SELECTION] [--all] [--plain] [--batch N]
+//! move-pages show --pid PID [--map NAME]... [--json]
+//! move-pages move --pid PID --to NODE [SELECTION] [--all] [--plain] [--dry-run] [--batch N]
 //!                 [--progress|--no-progress] [--json]
-//! move-pages --help | --version
+//! move-pages move --pid PID --from NODES --to NODES [SELECTION] ...
+//! move-pages completions SHELL | man | help [COMMAND] | --help | --version
 //! ```
+//!
+//! The command line is `clap`'s (`--help` of each command is generated from `src/cli.rs`);
+//! `move-pages completions bash|zsh|fish|elvish|powershell` prints a completion script and
+//! `move-pages man` the manual page (roff, for `man -l -`).
 //!
 //! - `--pid PID`: the process; `self` or `0` is `move-pages` itself.
 //! - `query` counts the selected pages per node and per status error, from a `move_pages()`
 //!   query (`nodes == NULL`).
+//! - `show` queries every mapping (or those `--map` names) and prints a table like
+//!   `numastat -p`'s, one row per mapping of `/proc/PID/maps`: pages per node, pages on no
+//!   node (not present, zero page, unmovable: "other") and the total.
+//! - `move --from NODES --to NODES` moves only the pages on the `--from` nodes, like
+//!   `migratepages PID FROM TO`: each batch is queried, and the pages on `from[i]` go to
+//!   `to[i]` (or all to the one `--to` node); pages on other nodes stay. Node lists are
+//!   `0,2` or `0-3`.
+//! - `move --dry-run` queries and reports what the move would do (pages per source and
+//!   destination node, pages already in place, pages left), and moves nothing.
 //! - `move` queries (before), moves every selected page to `--to NODE` with `MPOL_MF_MOVE`
 //!   (`--all`: `MPOL_MF_MOVE_ALL`, needs `CAP_SYS_NICE`), `--batch N` pages per ioctl call
 //!   (default 16384, at most 1M; `K`/`M` suffixes), then queries again (after). It reports the
@@ -41,8 +56,9 @@
 //! (`ESRCH`, `EPERM`, `EACCES`, `ENODEV`, ...) are reported with their meaning.
 //!
 //! Exit status: 0 when the command ran (pages that failed are in the report), 1 on an error
-//! (message on stderr: no such process, permission, bad range or node, no matching mapping,
-//! module not loaded...), 2 on a usage error (with a short usage on stderr).
+//! (message on stderr: no such process, permission, bad value of an option, bad node, no
+//! matching mapping, module not loaded...), 2 on a usage error (unknown command or option,
+//! missing `--pid` or `--to`; with the usage on stderr).
 //!
 //! # Text output
 //!
@@ -102,10 +118,6 @@
 //!
 //! Errors are always text on stderr, also with `--json`.
 
-fn main() {
-    let args: Vec<String> = std::env::args_os()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    std::process::exit(move_pages_cli::run::main(&args));
+fn main() -> std::process::ExitCode {
+    move_pages_cli::run::main(std::env::args_os())
 }

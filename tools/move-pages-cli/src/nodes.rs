@@ -32,7 +32,12 @@ impl NodeList {
             .map(Self)
     }
 
-    /// `node` is in the set.
+    /// The nodes, in the list's order, ranges expanded.
+    pub fn nodes(&self) -> Vec<u32> {
+        self.0.iter().flat_map(|&(a, b)| a..=b).collect()
+    }
+
+    /// Whether `node` is in the set.
     pub fn contains(&self, node: u32) -> bool {
         self.0.iter().any(|&(a, b)| (a..=b).contains(&node))
     }
@@ -58,15 +63,21 @@ impl fmt::Display for NodeList {
 }
 
 /// Why a node cannot be a target.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NodeError {
     /// No such node on this machine.
+    #[error("node {node} does not exist{}", online_list(online))]
     NoSuchNode { node: u32, online: Option<NodeList> },
     /// The node exists but is offline.
+    #[error("node {node} is offline (online nodes: {online})")]
     Offline { node: u32, online: NodeList },
     /// The node has no memory.
+    #[error("node {node} has no memory (nodes with memory: {with_memory})")]
     NoMemory { node: u32, with_memory: NodeList },
     /// The target process's cpuset does not allow the node.
+    #[error(
+        "node {node} is not allowed by the cpuset of process {pid} (Mems_allowed_list: {allowed})"
+    )]
     NotAllowed {
         node: u32,
         pid: u32,
@@ -74,31 +85,16 @@ pub enum NodeError {
     },
 }
 
-impl fmt::Display for NodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NoSuchNode {
-                node,
-                online: Some(online),
-            } => write!(f, "node {node} does not exist (online nodes: {online})"),
-            Self::NoSuchNode { node, online: None } => write!(f, "node {node} does not exist"),
-            Self::Offline { node, online } => {
-                write!(f, "node {node} is offline (online nodes: {online})")
-            }
-            Self::NoMemory { node, with_memory } => write!(
-                f,
-                "node {node} has no memory (nodes with memory: {with_memory})"
-            ),
-            Self::NotAllowed { node, pid, allowed } => write!(
-                f,
-                "node {node} is not allowed by the cpuset of process {pid} \
-                 (Mems_allowed_list: {allowed})"
-            ),
-        }
-    }
+fn online_list(online: &Option<NodeList>) -> String {
+    online
+        .as_ref()
+        .map_or_else(String::new, |o| format!(" (online nodes: {o})"))
 }
 
-impl std::error::Error for NodeError {}
+/// The nodes with memory, as `root/has_memory` lists them.
+pub fn with_memory(root: &Path) -> Option<NodeList> {
+    read_list(&root.join("has_memory"))
+}
 
 fn read_list(path: &Path) -> Option<NodeList> {
     NodeList::parse(&fs::read_to_string(path).ok()?)
@@ -135,16 +131,10 @@ pub fn check_node(root: &Path, node: u32) -> Result<(), NodeError> {
 }
 
 /// The `Mems_allowed_list` of a `/proc/PID/status` text.
-pub fn mems_allowed(status: &str) -> Option<NodeList> {
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Mems_allowed_list:"))
-        .and_then(NodeList::parse)
-}
-
-/// Checks `node` against the `Mems_allowed_list` of process `pid`'s status text, if it has one.
-pub fn check_allowed(status: &str, pid: u32, node: u32) -> Result<(), NodeError> {
-    match mems_allowed(status) {
+/// Fails if `node` is not in the process's `Mems_allowed_list` (`None`: not known, left to
+/// the kernel).
+pub fn check_allowed(allowed: Option<&[(u32, u32)]>, pid: u32, node: u32) -> Result<(), NodeError> {
+    match allowed.map(|a| NodeList(a.to_vec())) {
         Some(allowed) if !allowed.contains(node) => {
             Err(NodeError::NotAllowed { node, pid, allowed })
         }
@@ -285,15 +275,13 @@ mod tests {
 
     #[test]
     fn cpuset_mems_allowed() {
-        let status = "Name:\tcat\nCpus_allowed_list:\t0-7\nMems_allowed:\t00000000,00000005\n\
-                      Mems_allowed_list:\t0,2\nvoluntary_ctxt_switches:\t1\n";
-        assert_eq!(mems_allowed(status), Some(list("0,2")));
-        assert_eq!(check_allowed(status, 42, 2), Ok(()));
-        let e = check_allowed(status, 42, 1).unwrap_err();
+        let allowed = [(0, 0), (2, 2)];
+        assert_eq!(check_allowed(Some(&allowed), 42, 2), Ok(()));
+        let e = check_allowed(Some(&allowed), 42, 1).unwrap_err();
         assert_eq!(
             e.to_string(),
             "node 1 is not allowed by the cpuset of process 42 (Mems_allowed_list: 0,2)"
         );
-        assert_eq!(check_allowed("Name:\tx\n", 42, 1), Ok(()));
+        assert_eq!(check_allowed(None, 42, 1), Ok(()));
     }
 }

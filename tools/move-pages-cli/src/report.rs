@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Histograms of status slots, and the text and JSON reports.
+//! Status histograms and the commands' reports, as text and as JSON (`serde`).
 
-use move_pages::Extensions;
-use std::collections::BTreeMap;
+use comfy_table::{presets, CellAlignment, Table};
+use indicatif::HumanBytes;
+use nix::errno::Errno;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-/// Marks a status slot the kernel did not write (pages not attempted after a failed batch).
-/// The kernel only writes node numbers and small negative errnos.
+/// What a status slot holds before the kernel writes it: no node and no `-errno` is this value.
 pub const UNWRITTEN: i32 = i32::MIN;
 
-/// How many pages have each status.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Counts of the statuses of some pages: per node, per error, and slots left unwritten.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Histogram {
     /// Pages per node.
+    #[serde(serialize_with = "nodes_by_number")]
     pub nodes: BTreeMap<i32, u64>,
-    /// Pages per (positive) errno.
+    /// Pages per errno (positive), keyed by name in JSON.
+    #[serde(serialize_with = "errors_by_name")]
     pub errors: BTreeMap<i32, u64>,
-    /// Slots left [`UNWRITTEN`].
+    /// Status slots the kernel left as they were.
+    #[serde(skip)]
     pub unwritten: u64,
 }
 
@@ -38,49 +44,54 @@ impl Histogram {
         status.iter().for_each(|&s| self.add(s));
     }
 
-    /// Number of slots counted.
+    /// Adds another histogram's counts.
+    pub fn merge(&mut self, other: &Self) {
+        for (&n, &c) in &other.nodes {
+            *self.nodes.entry(n).or_default() += c;
+        }
+        for (&e, &c) in &other.errors {
+            *self.errors.entry(e).or_default() += c;
+        }
+        self.unwritten += other.unwritten;
+    }
+
+    /// All slots counted.
     pub fn total(&self) -> u64 {
         self.nodes.values().sum::<u64>() + self.errors.values().sum::<u64>() + self.unwritten
     }
 
-    /// Number of slots with an error.
+    /// Slots holding an error.
     pub fn failed(&self) -> u64 {
         self.errors.values().sum()
     }
 }
 
-/// The symbolic name of `errno`, if it is one this tool knows.
-pub fn errno_name(errno: i32) -> Option<&'static str> {
-    Some(match errno {
-        1 => "EPERM",
-        2 => "ENOENT",
-        3 => "ESRCH",
-        4 => "EINTR",
-        5 => "EIO",
-        6 => "ENXIO",
-        7 => "E2BIG",
-        11 => "EAGAIN",
-        12 => "ENOMEM",
-        13 => "EACCES",
-        14 => "EFAULT",
-        16 => "EBUSY",
-        17 => "EEXIST",
-        19 => "ENODEV",
-        22 => "EINVAL",
-        25 => "ENOTTY",
-        28 => "ENOSPC",
-        95 => "EOPNOTSUPP",
-        133 => "EHWPOISON",
-        _ => return None,
-    })
+fn nodes_by_number<S: Serializer>(nodes: &BTreeMap<i32, u64>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(nodes.iter().map(|(n, c)| (n.to_string(), c)))
 }
 
-/// The name of `errno` for reports: `ENOENT`, or `errno 200` for one without a name here.
+fn errors_by_name<S: Serializer>(errors: &BTreeMap<i32, u64>, s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(errors.len()))?;
+    for (&e, c) in errors {
+        map.serialize_entry(&errno_key(e), c)?;
+    }
+    map.end()
+}
+
+/// The name of errno `errno` (`ENOENT`), if the C library has one.
+pub fn errno_name(errno: i32) -> Option<String> {
+    match Errno::from_raw(errno) {
+        Errno::UnknownErrno => None,
+        e => Some(format!("{e:?}")),
+    }
+}
+
+/// The JSON key of an errno: its name, or `errno N`.
 pub fn errno_key(errno: i32) -> String {
-    errno_name(errno).map_or_else(|| format!("errno {errno}"), str::to_string)
+    errno_name(errno).unwrap_or_else(|| format!("errno {errno}"))
 }
 
-/// What a status slot of `-errno` means, for the text report: `not present (-ENOENT)`.
+/// What a negative status means for a page, with its errno: `not present (-ENOENT)`.
 pub fn status_label(errno: i32) -> String {
     let what = match errno {
         2 => "not present",
@@ -99,29 +110,13 @@ pub fn status_label(errno: i32) -> String {
     }
 }
 
-/// `bytes` in binary units with one decimal: `512 B`, `4.0 KiB`, `1.5 GiB`.
-pub fn human_bytes(bytes: u128) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
-/// `n` pages with their size: `3 pages (12.0 KiB)`.
+/// `N pages (SIZE)`.
 pub fn pages_with_size(n: u64, page_size: u64) -> String {
-    let bytes = human_bytes(u128::from(n) * u128::from(page_size));
+    let bytes = HumanBytes(n.saturating_mul(page_size));
     format!("{n} {} ({bytes})", if n == 1 { "page" } else { "pages" })
 }
 
-/// The lines of a histogram: one per node, one per error, one for unwritten slots, and the
-/// total, each indented by two spaces, with counts and percentages aligned.
+/// The histogram as indented, aligned rows with percentages, and a total.
 pub fn histogram_text(h: &Histogram) -> String {
     let mut rows: Vec<(String, u64)> = Vec::new();
     rows.extend(h.nodes.iter().map(|(n, &c)| (format!("node {n}"), c)));
@@ -150,61 +145,8 @@ pub fn histogram_text(h: &Histogram) -> String {
     out
 }
 
-/// `s` as a JSON string, quoted and escaped.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A JSON object of string keys and already-encoded values, in the given order.
-pub fn json_object<K: AsRef<str>>(fields: impl IntoIterator<Item = (K, String)>) -> String {
-    let mut out = String::from("{");
-    for (i, (k, v)) in fields.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&json_string(k.as_ref()));
-        out.push(':');
-        out.push_str(&v);
-    }
-    out.push('}');
-    out
-}
-
-/// `{"0":n,...}` of the nodes of `h`.
-fn json_nodes(h: &Histogram) -> String {
-    json_object(h.nodes.iter().map(|(n, c)| (n.to_string(), c.to_string())))
-}
-
-/// `{"ENOENT":n,...}` of the errors of `h`.
-fn json_errors(h: &Histogram) -> String {
-    json_object(h.errors.iter().map(|(&e, c)| (errno_key(e), c.to_string())))
-}
-
-/// `{"nodes":{"0":n,...},"errors":{"ENOENT":n,...}}`.
-pub fn json_histogram(h: &Histogram) -> String {
-    json_object([("nodes", json_nodes(h)), ("errors", json_errors(h))])
-}
-
-/// The result of `move-pages query`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// `move-pages query`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct QueryReport {
     /// The process (its real pid, also for `--pid self`).
     pub pid: u32,
@@ -213,6 +155,7 @@ pub struct QueryReport {
     /// Pages selected.
     pub pages: u64,
     /// Where they are.
+    #[serde(flatten)]
     pub hist: Histogram,
 }
 
@@ -226,76 +169,133 @@ impl QueryReport {
             histogram_text(&self.hist)
         )
     }
+}
 
-    /// `{"pid":P,"page_size":S,"pages":N,"nodes":{"0":n,...},"errors":{"ENOENT":n,...}}`.
-    pub fn json(&self) -> String {
-        json_object([
-            ("pid", self.pid.to_string()),
-            ("page_size", self.page_size.to_string()),
-            ("pages", self.pages.to_string()),
-            ("nodes", json_nodes(&self.hist)),
-            ("errors", json_errors(&self.hist)),
-        ])
+/// Where a move sends pages: one node for all, or node to node (`--from`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Every selected page to this node.
+    All(u32),
+    /// Pages on `from[i]` to `to[i]`; pages on other nodes stay.
+    Map {
+        /// The source nodes.
+        from: Vec<u32>,
+        /// Their destinations.
+        to: Vec<u32>,
+    },
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Self::All(0)
     }
 }
 
-/// The result of `move-pages move`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+impl Target {
+    /// The node a page on `node` goes to, if it moves at all.
+    pub fn destination(&self, node: i32) -> Option<u32> {
+        let node = u32::try_from(node).ok()?;
+        match self {
+            Self::All(to) => Some(*to),
+            Self::Map { from, to } => from.iter().position(|&f| f == node).map(|i| to[i]),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Self::All(to) => format!("to node {to}"),
+            Self::Map { from, to } => {
+                let pairs: Vec<String> = from
+                    .iter()
+                    .zip(to)
+                    .map(|(f, t)| format!("{f}->{t}"))
+                    .collect();
+                format!("from node to node {}", pairs.join(","))
+            }
+        }
+    }
+}
+
+/// `move-pages move`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct MoveReport {
-    /// The process (its real pid, also for `--pid self`).
+    /// The process.
     pub pid: u32,
     /// Bytes per page.
     pub page_size: u64,
     /// Pages selected.
     pub pages: u64,
-    /// Target node.
-    pub node: u32,
-    /// `MPOL_MF_MOVE_ALL` rather than `MPOL_MF_MOVE`.
-    pub all: bool,
-    /// The module's extensions the moves used.
-    pub ext: Extensions,
-    /// Pages per call.
+    /// The destination of every page (without `--from`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<u32>,
+    /// `--from` nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Vec<u32>>,
+    /// `--to` nodes, with `--from`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<u32>>,
+    /// `MPOL_MF_MOVE` or `MPOL_MF_MOVE_ALL`.
+    pub flags: &'static str,
+    /// The module's extensions used (none: plain `move_pages(2)`).
+    pub extensions: Vec<&'static str>,
+    /// Pages per ioctl call.
     pub batch: usize,
-    /// Number of move calls.
+    /// Move calls made.
     pub calls: u64,
-    /// Where the pages were before.
+    /// Where the pages were.
     pub before: Histogram,
-    /// The status slots of the move calls.
-    pub result: Histogram,
-    /// Where the pages are after.
+    /// Where they are.
     pub after: Histogram,
-    /// Sum of the calls' return values: pages the kernel failed to migrate.
+    /// Sum of the move calls' return values.
     pub not_migrated: u64,
+    /// The error statuses the move calls wrote.
+    #[serde(serialize_with = "errors_by_name")]
+    pub failed: BTreeMap<i32, u64>,
+    /// Status slots the move calls left unwritten.
+    pub not_attempted: u64,
+    /// Statuses of the move calls (text report only).
+    #[serde(skip)]
+    pub result: Histogram,
+    /// The destinations (text report only).
+    #[serde(skip)]
+    pub target: Target,
+}
+
+/// `MPOL_MF_MOVE_ALL` or `MPOL_MF_MOVE`.
+pub fn flags_name(all: bool) -> &'static str {
+    if all {
+        "MPOL_MF_MOVE_ALL"
+    } else {
+        "MPOL_MF_MOVE"
+    }
+}
+
+/// The report's fields for a target.
+pub fn target_fields(t: &Target) -> (Option<u32>, Option<Vec<u32>>, Option<Vec<u32>>) {
+    match t {
+        Target::All(n) => (Some(*n), None, None),
+        Target::Map { from, to } => (None, Some(from.clone()), Some(to.clone())),
+    }
+}
+
+fn extensions_text(names: &[&str]) -> String {
+    if names.is_empty() {
+        "plain move_pages(2)".to_string()
+    } else {
+        format!("extensions {}", names.join("+"))
+    }
 }
 
 impl MoveReport {
-    /// `plain move_pages(2)`, or `extensions group_by_node+exact_status+parallel`.
-    fn extensions_text(&self) -> String {
-        let names = self.ext.names();
-        if names.is_empty() {
-            "plain move_pages(2)".to_string()
-        } else {
-            format!("extensions {}", names.join("+"))
-        }
-    }
-
-    fn flags(&self) -> &'static str {
-        if self.all {
-            "MPOL_MF_MOVE_ALL"
-        } else {
-            "MPOL_MF_MOVE"
-        }
-    }
-
     /// The text report.
     pub fn text(&self) -> String {
         let mut out = format!(
-            "pid {}: {} to node {}, {}, {}, {} pages per call\nbefore:\n{}",
+            "pid {}: {} {}, {}, {}, {} pages per call\nbefore:\n{}",
             self.pid,
             pages_with_size(self.pages, self.page_size),
-            self.node,
-            self.flags(),
-            self.extensions_text(),
+            self.target.text(),
+            self.flags,
+            extensions_text(&self.extensions),
             self.batch,
             histogram_text(&self.before)
         );
@@ -322,44 +322,177 @@ impl MoveReport {
         let _ = write!(out, "after:\n{}", histogram_text(&self.after));
         out
     }
+}
 
-    /// `{"pid":P,"page_size":S,"pages":N,"node":T,"flags":"MPOL_MF_MOVE","extensions":[..],
-    /// "batch":B,"calls":C,
-    /// "before":{"nodes":{..},"errors":{..}},"after":{..},"not_migrated":n,
-    /// "failed":{"EACCES":n,..},"not_attempted":n}`.
-    pub fn json(&self) -> String {
-        json_object([
-            ("pid", self.pid.to_string()),
-            ("page_size", self.page_size.to_string()),
-            ("pages", self.pages.to_string()),
-            ("node", self.node.to_string()),
-            ("flags", json_string(self.flags())),
-            (
-                "extensions",
-                format!(
-                    "[{}]",
-                    self.ext
-                        .names()
-                        .iter()
-                        .map(|n| json_string(n))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-            ),
-            ("batch", self.batch.to_string()),
-            ("calls", self.calls.to_string()),
-            ("before", json_histogram(&self.before)),
-            ("after", json_histogram(&self.after)),
-            ("not_migrated", self.not_migrated.to_string()),
-            ("failed", json_errors(&self.result)),
-            ("not_attempted", self.result.unwritten.to_string()),
-        ])
+/// Pages that would move from one node to another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// Where they are.
+    pub from: i32,
+    /// Where they would go.
+    pub to: u32,
+    /// How many.
+    pub pages: u64,
+}
+
+/// `move-pages move --dry-run`: where the pages are and what a move would do, nothing moved.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PlanReport {
+    /// The process.
+    pub pid: u32,
+    /// Bytes per page.
+    pub page_size: u64,
+    /// Pages selected.
+    pub pages: u64,
+    /// The destination of every page (without `--from`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<u32>,
+    /// `--from` nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Vec<u32>>,
+    /// `--to` nodes, with `--from`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<u32>>,
+    /// Always true: nothing was moved.
+    pub dry_run: bool,
+    /// Where the pages are.
+    pub before: Histogram,
+    /// Pages that would change node, per source and destination.
+    pub moves: Vec<Step>,
+    /// Pages that would be passed to the call and are already on their destination.
+    pub in_place: u64,
+    /// Pages that would not be moved: on no node of `--from`, or not present.
+    pub stay: u64,
+    /// The destinations (text only).
+    #[serde(skip)]
+    pub target: Target,
+}
+
+impl PlanReport {
+    /// The plan for pages distributed as `before`.
+    pub fn plan(before: &Histogram, target: &Target) -> (Vec<Step>, u64, u64) {
+        let mut moves = Vec::new();
+        let (mut in_place, mut stay) = (0, before.failed() + before.unwritten);
+        for (&node, &pages) in &before.nodes {
+            match target.destination(node) {
+                Some(to) if i64::from(to) == i64::from(node) => in_place += pages,
+                Some(to) => moves.push(Step {
+                    from: node,
+                    to,
+                    pages,
+                }),
+                None => stay += pages,
+            }
+        }
+        (moves, in_place, stay)
+    }
+
+    /// The text report.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "pid {}: {} {} (dry run: nothing moved)\nnow:\n{}",
+            self.pid,
+            pages_with_size(self.pages, self.page_size),
+            self.target.text(),
+            histogram_text(&self.before)
+        );
+        let moving: u64 = self.moves.iter().map(|s| s.pages).sum();
+        let _ = writeln!(
+            out,
+            "would move {}",
+            pages_with_size(moving, self.page_size)
+        );
+        for s in &self.moves {
+            let _ = writeln!(out, "  node {} -> node {}  {}", s.from, s.to, s.pages);
+        }
+        let _ = writeln!(out, "already on their node: {}", self.in_place);
+        let _ = writeln!(out, "left where they are: {}", self.stay);
+        out
+    }
+}
+
+/// One mapping's row of `move-pages show`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MappingRow {
+    /// First address, `0x` hexadecimal.
+    pub start: String,
+    /// Address past its end.
+    pub end: String,
+    /// `rw-p` and so on.
+    pub perms: String,
+    /// As in `/proc/PID/maps`; empty for anonymous memory.
+    pub name: String,
+    /// Its pages.
+    pub pages: u64,
+    /// Where they are.
+    #[serde(flatten)]
+    pub hist: Histogram,
+}
+
+/// `move-pages show`: per mapping, per node, like `numastat -p` with the mappings of
+/// `/proc/PID/numa_maps` as rows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ShowReport {
+    /// The process.
+    pub pid: u32,
+    /// Bytes per page.
+    pub page_size: u64,
+    /// One row per mapping, in address order.
+    pub mappings: Vec<MappingRow>,
+    /// The sums.
+    pub total: Histogram,
+}
+
+impl ShowReport {
+    /// The text table: a column per node, one for pages not present or failing, the total.
+    pub fn text(&self, nodes: &BTreeSet<i32>) -> String {
+        let mut cols: BTreeSet<i32> = nodes.clone();
+        cols.extend(self.total.nodes.keys());
+        let mut table = Table::new();
+        table.load_style(presets::NOTHING);
+        let mut header = vec!["address".to_string(), "perms".to_string()];
+        header.extend(cols.iter().map(|n| format!("node {n}")));
+        header.extend(["other".into(), "total".into(), "mapping".into()]);
+        table.set_header(header);
+        let row = |start: &str, perms: &str, h: &Histogram, name: &str| {
+            let mut r = vec![start.to_string(), perms.to_string()];
+            r.extend(
+                cols.iter()
+                    .map(|n| h.nodes.get(n).copied().unwrap_or(0).to_string()),
+            );
+            r.push((h.failed() + h.unwritten).to_string());
+            r.push(h.total().to_string());
+            r.push(name.to_string());
+            r
+        };
+        for m in &self.mappings {
+            table.add_row(row(&m.start, &m.perms, &m.hist, &m.name));
+        }
+        table.add_row(row("total", "", &self.total, ""));
+        for i in 2..cols.len() + 4 {
+            if let Some(c) = table.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let mut out = format!(
+            "pid {}: {} in {} mappings, pages per node (other: not present, zero page or \
+             unmovable)\n",
+            self.pid,
+            pages_with_size(self.total.total(), self.page_size),
+            self.mappings.len()
+        );
+        for line in table.to_string().lines() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use move_pages::Extensions;
 
     fn hist(status: &[i32]) -> Histogram {
         let mut h = Histogram::default();
@@ -376,6 +509,11 @@ mod tests {
         assert_eq!(h.total(), 10);
         assert_eq!(h.failed(), 4);
         assert_eq!(Histogram::default().total(), 0);
+        let mut m = hist(&[0, -2]);
+        m.merge(&h);
+        assert_eq!(m.total(), 12);
+        assert_eq!(m.nodes[&0], 3);
+        assert_eq!(m.errors[&2], 3);
     }
 
     #[test]
@@ -384,6 +522,7 @@ mod tests {
         assert_eq!(errno_key(14), "EFAULT");
         assert_eq!(errno_key(13), "EACCES");
         assert_eq!(errno_key(16), "EBUSY");
+        assert_eq!(errno_key(133), "EHWPOISON");
         assert_eq!(errno_key(200), "errno 200");
         assert_eq!(status_label(2), "not present (-ENOENT)");
         assert_eq!(
@@ -397,15 +536,10 @@ mod tests {
     }
 
     #[test]
-    fn human_sizes() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1024), "1.0 KiB");
-        assert_eq!(human_bytes(4096 * 2560), "10.0 MiB");
-        assert_eq!(human_bytes(3 << 29), "1.5 GiB");
-        assert_eq!(human_bytes(u128::from(u64::MAX) * 4096), "65536.0 EiB");
-        assert_eq!(pages_with_size(1, 4096), "1 page (4.0 KiB)");
+    fn sizes() {
+        assert_eq!(pages_with_size(1, 4096), "1 page (4.00 KiB)");
         assert_eq!(pages_with_size(0, 4096), "0 pages (0 B)");
+        assert_eq!(pages_with_size(2560, 4096), "2560 pages (10.00 MiB)");
     }
 
     #[test]
@@ -418,38 +552,10 @@ mod tests {
              \x20 not present (-ENOENT)    2    2.0%\n\
              \x20 total                  100\n"
         );
-    }
-
-    #[test]
-    fn histogram_text_of_nothing() {
         assert_eq!(histogram_text(&Histogram::default()), "  total  0\n");
         assert_eq!(
             histogram_text(&hist(&[UNWRITTEN])),
             "  not attempted  1  100.0%\n  total          1\n"
-        );
-    }
-
-    #[test]
-    fn json_strings_are_escaped() {
-        assert_eq!(json_string("plain"), "\"plain\"");
-        assert_eq!(json_string(""), "\"\"");
-        assert_eq!(json_string("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(json_string("\n\r\t\u{8}\u{c}"), r#""\n\r\t\b\f""#);
-        assert_eq!(json_string("\u{0}\u{1f}\u{7f}"), r#""\u0000\u001f\u007f""#);
-        assert_eq!(json_string("/tmp/é ü\u{2028}"), "\"/tmp/é ü\\u2028\"");
-        assert_eq!(json_string("[anon:x]"), "\"[anon:x]\"");
-    }
-
-    #[test]
-    fn json_objects() {
-        assert_eq!(json_object(Vec::<(&str, String)>::new()), "{}");
-        assert_eq!(
-            json_object([("a\"", "1".to_string()), ("b", "[]".to_string())]),
-            r#"{"a\"":1,"b":[]}"#
-        );
-        assert_eq!(
-            json_histogram(&hist(&[1, 0, -2, -200, 1])),
-            r#"{"nodes":{"0":1,"1":2},"errors":{"ENOENT":1,"errno 200":1}}"#
         );
     }
 
@@ -459,78 +565,74 @@ mod tests {
             pid: 1234,
             page_size: 4096,
             pages: 2560,
-            hist: hist(&[[0; 2048].as_slice(), &[1; 256], &[-2; 255], &[-14]].concat()),
+            hist: hist(&[[0; 2048].as_slice(), &[1; 256], &[-2; 255], &[-14], &[-200]].concat()),
         };
         assert_eq!(
-            r.json(),
-            r#"{"pid":1234,"page_size":4096,"pages":2560,"nodes":{"0":2048,"1":256},"errors":{"ENOENT":255,"EFAULT":1}}"#
+            serde_json::to_string(&r).unwrap(),
+            r#"{"pid":1234,"page_size":4096,"pages":2560,"nodes":{"0":2048,"1":256},"errors":{"ENOENT":255,"EFAULT":1,"errno 200":1}}"#
         );
-        assert_eq!(
-            r.text(),
-            "pid 1234: 2560 pages (10.0 MiB)\n\
-             \x20 node 0                                      2048   80.0%\n\
-             \x20 node 1                                       256   10.0%\n\
-             \x20 not present (-ENOENT)                        255   10.0%\n\
-             \x20 unmapped, zero page or unmovable (-EFAULT)     1    0.0%\n\
-             \x20 total                                       2560\n"
-        );
+        assert!(r.text().starts_with(
+            "pid 1234: 2560 pages (10.00 MiB)\n\
+             \x20 node 0                                      2048   80.0%\n"
+        ));
     }
 
     fn move_report() -> MoveReport {
+        let result = hist(&[1, 1, 1, 1, 1, 1, -13, UNWRITTEN, -2, -2]);
         MoveReport {
             pid: 77,
             page_size: 4096,
             pages: 10,
-            node: 1,
-            all: false,
-            ext: Extensions::PLAIN,
+            node: Some(1),
+            flags: flags_name(false),
             batch: 4,
             calls: 3,
             before: hist(&[0, 0, 0, 0, 0, 0, 0, 0, -2, -2]),
-            result: hist(&[1, 1, 1, 1, 1, 1, -13, UNWRITTEN, -2, -2]),
             after: hist(&[1, 1, 1, 1, 1, 1, 0, 0, -2, -2]),
             not_migrated: 1,
+            failed: result.errors.clone(),
+            not_attempted: result.unwritten,
+            result,
+            target: Target::All(1),
+            ..MoveReport::default()
         }
     }
 
     #[test]
     fn move_report_json() {
         assert_eq!(
-            move_report().json(),
+            serde_json::to_string(&move_report()).unwrap(),
             "{\"pid\":77,\"page_size\":4096,\"pages\":10,\"node\":1,\"flags\":\"MPOL_MF_MOVE\",\
              \"extensions\":[],\"batch\":4,\"calls\":3,\
              \"before\":{\"nodes\":{\"0\":8},\"errors\":{\"ENOENT\":2}},\
              \"after\":{\"nodes\":{\"0\":2,\"1\":6},\"errors\":{\"ENOENT\":2}},\
              \"not_migrated\":1,\"failed\":{\"ENOENT\":2,\"EACCES\":1},\"not_attempted\":1}"
         );
-        let all = MoveReport {
-            all: true,
+        let map = MoveReport {
+            node: None,
+            from: Some(vec![0, 2]),
+            to: Some(vec![1, 1]),
+            extensions: Extensions::FASTEST.names(),
             ..move_report()
         };
-        assert!(all.json().contains(r#""flags":"MPOL_MF_MOVE_ALL""#));
-        let fastest = MoveReport {
-            ext: Extensions::FASTEST,
-            ..move_report()
-        };
-        assert!(fastest
-            .json()
-            .contains(r#""extensions":["group_by_node","exact_status","parallel"]"#));
-        assert!(fastest
-            .text()
-            .contains("MPOL_MF_MOVE, extensions group_by_node+exact_status+parallel, 4 pages"));
+        let json = serde_json::to_string(&map).unwrap();
+        assert!(json.contains(
+            "\"pages\":10,\"from\":[0,2],\"to\":[1,1],\"flags\":\"MPOL_MF_MOVE\",\
+             \"extensions\":[\"group_by_node\",\"exact_status\",\"parallel\"]"
+        ));
     }
 
     #[test]
     fn move_report_text() {
         assert_eq!(
             move_report().text(),
-            "pid 77: 10 pages (40.0 KiB) to node 1, MPOL_MF_MOVE, plain move_pages(2), \
+            "pid 77: 10 pages (40.00 KiB) to node 1, MPOL_MF_MOVE, plain move_pages(2), \
              4 pages per call\n\
              before:\n\
              \x20 node 0                  8   80.0%\n\
              \x20 not present (-ENOENT)   2   20.0%\n\
              \x20 total                  10\n\
-             move: 3 calls, 1 page (4.0 KiB) not migrated\n\
+             move: 3 calls, 1 page (4.00 KiB) not migrated\n\
              \x20 failed: 2 not present (-ENOENT)\n\
              \x20 failed: 1 shared with other processes (-EACCES)\n\
              \x20 not attempted: 1 (after a failed migration in the same call)\n\
@@ -540,14 +642,82 @@ mod tests {
              \x20 not present (-ENOENT)   2   20.0%\n\
              \x20 total                  10\n"
         );
-        let clean = MoveReport {
-            calls: 1,
-            result: hist(&[1; 10]),
-            not_migrated: 0,
-            ..move_report()
+    }
+
+    #[test]
+    fn targets_and_plans() {
+        let all = Target::All(1);
+        assert_eq!(all.destination(0), Some(1));
+        assert_eq!(all.destination(-2), None);
+        let map = Target::Map {
+            from: vec![0, 2],
+            to: vec![1, 3],
         };
-        assert!(clean
-            .text()
-            .contains("move: 1 call, 0 pages (0 B) not migrated\n  no page failed\n"));
+        assert_eq!(map.destination(0), Some(1));
+        assert_eq!(map.destination(2), Some(3));
+        assert_eq!(map.destination(1), None);
+        let before = hist(&[0, 0, 0, 1, 2, -2, UNWRITTEN]);
+        let (moves, in_place, stay) = PlanReport::plan(&before, &all);
+        assert_eq!(
+            moves,
+            vec![
+                Step {
+                    from: 0,
+                    to: 1,
+                    pages: 3
+                },
+                Step {
+                    from: 2,
+                    to: 1,
+                    pages: 1
+                }
+            ]
+        );
+        assert_eq!((in_place, stay), (1, 2));
+        let (moves, in_place, stay) = PlanReport::plan(&before, &map);
+        assert_eq!(moves.len(), 2);
+        assert_eq!(moves[1].to, 3);
+        assert_eq!((in_place, stay), (0, 3));
+    }
+
+    #[test]
+    fn show_table_has_a_column_per_node() {
+        let r = ShowReport {
+            pid: 5,
+            page_size: 4096,
+            mappings: vec![MappingRow {
+                start: "0x1000".into(),
+                end: "0x5000".into(),
+                perms: "rw-p".into(),
+                name: "[heap]".into(),
+                pages: 4,
+                hist: hist(&[0, 1, 1, -2]),
+            }],
+            total: hist(&[0, 1, 1, -2]),
+        };
+        let text = r.text(&BTreeSet::from([0, 1, 2]));
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("pid 5: 4 pages (16.00 KiB) in 1 mappings"));
+        let cells = |l: &str| l.split_whitespace().map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            cells(lines[1]),
+            [
+                "address", "perms", "node", "0", "node", "1", "node", "2", "other", "total",
+                "mapping"
+            ]
+        );
+        assert_eq!(
+            cells(lines[2]),
+            ["0x1000", "rw-p", "1", "2", "0", "1", "4", "[heap]"]
+        );
+        assert_eq!(cells(lines[3]), ["total", "1", "2", "0", "1", "4"]);
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            "{\"pid\":5,\"page_size\":4096,\"mappings\":[{\"start\":\"0x1000\",\"end\":\"0x5000\",\
+             \"perms\":\"rw-p\",\"name\":\"[heap]\",\"pages\":4,\"nodes\":{\"0\":1,\"1\":2},\
+             \"errors\":{\"ENOENT\":1}}],\"total\":{\"nodes\":{\"0\":1,\"1\":2},\
+             \"errors\":{\"ENOENT\":1}}}"
+        );
     }
 }

@@ -1,72 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Running a command: reading `/proc`, checking the node, calling the device, printing.
+//! The commands: the target process and its pages, the passes of ioctl calls over them (with a
+//! progress bar), and `main`, which maps errors to messages and exit statuses.
 
-use crate::args::{self, ArgError, Command, Options, Pid, SHORT_USAGE, USAGE};
-use crate::error::{open_error, proc_error, request_error, Request, EIO};
-use crate::maps::{parse_maps, select};
-use crate::nodes::{check_allowed, check_node, SYSFS_NODES};
-use crate::progress::{self, Progress};
-use crate::range::{count_pages, AddrRange, Pages};
-use crate::report::{Histogram, MoveReport, QueryReport, UNWRITTEN};
+use crate::cli::{self, Cli, Command, Common, Pid};
+use crate::error::{Error, Request};
+use crate::nodes::{check_allowed, check_node, with_memory, SYSFS_NODES};
+use crate::report::{
+    flags_name, target_fields, Histogram, MappingRow, MoveReport, PlanReport, QueryReport,
+    ShowReport, Target, UNWRITTEN,
+};
+use crate::select::{self, Selection};
+use anyhow::{anyhow, Result};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use move_pages::{Device, Extensions, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL};
-use std::ffi::{c_int, c_long, c_void};
-use std::fs;
+use nix::errno::Errno;
+use nix::unistd::{sysconf, SysconfVar};
+use procfs::process::{MemoryMap, Process};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::ffi::{c_int, c_void, OsString};
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
-use std::time::Duration;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-/// The system's page size.
+/// The page size (4096 if `sysconf()` does not say).
 pub fn page_size() -> u64 {
-    extern "C" {
-        fn sysconf(name: c_int) -> c_long;
-    }
-    const SC_PAGESIZE: c_int = 30;
-    // SAFETY: sysconf() only reads its argument.
-    let n = unsafe { sysconf(SC_PAGESIZE) };
-    match u64::try_from(n) {
-        Ok(n) if n.is_power_of_two() => n,
+    match sysconf(SysconfVar::PAGE_SIZE) {
+        Ok(Some(n)) if n > 0 && (n as u64).is_power_of_two() => n as u64,
         _ => 4096,
     }
 }
 
-/// The process to work on.
-struct Target {
-    /// The pid to give the kernel: 0 for the caller.
-    kernel_pid: i32,
-    /// Its `/proc` directory.
-    proc_dir: String,
-    /// Its real pid, for reports.
-    pid: u32,
-}
-
-impl Target {
-    fn new(pid: Pid) -> Self {
-        match pid {
-            Pid::Caller => Self {
-                kernel_pid: 0,
-                proc_dir: "/proc/self".into(),
-                pid: std::process::id(),
-            },
-            Pid::Pid(n) => Self {
-                kernel_pid: n as i32,
-                proc_dir: format!("/proc/{n}"),
-                pid: n,
-            },
-        }
-    }
-
-    fn read(&self, file: &str) -> Result<String, String> {
-        let path = format!("{}/{file}", self.proc_dir);
-        fs::read(&path)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .map_err(|e| proc_error(&e, self.pid, &path))
-    }
-}
-
-/// What serves `move_pages()` requests: `/dev/move_pages`, or a stand-in in tests.
+/// The kernel interface, `Device` in the command, a fake in tests.
 pub trait Backend {
-    /// As [`Device::move_pages_ext`].
+    /// `move_pages(2)` with the module's extensions.
     fn move_pages(
         &self,
         pid: i32,
@@ -92,113 +63,240 @@ impl Backend for Device {
     }
 }
 
-/// The outcome of one pass over the selection.
+/// Progress bar behaviour: `None` hidden, `Some(delay)` shown once a pass has lasted `delay`.
+pub fn progress_delay(flag: Option<bool>, json: bool, stderr_is_tty: bool) -> Option<Duration> {
+    match flag {
+        Some(true) => Some(Duration::ZERO),
+        Some(false) => None,
+        None => (stderr_is_tty && !json).then_some(Duration::from_millis(500)),
+    }
+}
+
+/// A pass's progress bar on stderr, drawn once the pass has lasted its delay.
+struct Bar {
+    bar: ProgressBar,
+    delay: Option<Duration>,
+    start: Instant,
+    shown: bool,
+}
+
+impl Bar {
+    fn new(label: &str, total: u64, delay: Option<Duration>) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        if let Ok(style) =
+            ProgressStyle::with_template("{prefix:<6} [{bar:30}] {percent:>3}%  {pos}/{len} pages")
+        {
+            bar.set_style(style.progress_chars("#>."));
+        }
+        bar.set_prefix(label.to_string());
+        let mut b = Self {
+            bar,
+            delay,
+            start: Instant::now(),
+            shown: false,
+        };
+        b.show_if_due();
+        b
+    }
+
+    fn show_if_due(&mut self) {
+        if !self.shown && self.delay.is_some_and(|d| self.start.elapsed() >= d) {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.bar.inc(n);
+        self.show_if_due();
+    }
+
+    fn done(&self) -> u64 {
+        self.bar.position()
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            self.bar.finish();
+        }
+    }
+}
+
+/// What the ioctl calls of a pass do.
+#[derive(Clone, Copy, Debug)]
+enum Pass<'a> {
+    /// `nodes == NULL`.
+    Query,
+    /// Every page to its target's destination; with `--from`, a query of each batch first
+    /// picks the pages to move.
+    Move(&'a Target, c_int),
+}
+
+/// The statuses a pass collected.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scan {
-    /// The status slots.
+    /// The statuses of the calls (of the moves, for a move pass).
     pub hist: Histogram,
-    /// Calls made.
+    /// Move calls made (all calls, for a query).
     pub calls: u64,
     /// Sum of the calls' return values.
     pub not_migrated: u64,
 }
 
-/// A failed pass.
+/// A call that failed as a whole.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScanError {
-    /// The errno of the failed call.
-    pub errno: i32,
-    /// Pages of the calls that succeeded before it.
+    /// Its errno.
+    pub errno: Errno,
+    /// Pages done before it.
     pub done: u64,
 }
 
-/// The pages of one process to work on, checked and ready.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The pages of one process and how to walk them.
+#[derive(Clone, Debug)]
 pub struct Job {
-    /// The pid to give the kernel: 0 for the caller.
+    /// The pid passed to the kernel (0 for the caller).
     pub kernel_pid: i32,
     /// The real pid, for reports.
     pub pid: u32,
-    /// Page-aligned, sorted, disjoint ranges.
-    pub ranges: Vec<AddrRange>,
+    /// The pages.
+    pub selection: Selection,
     /// Bytes per page.
     pub page_size: u64,
     /// Pages per call.
     pub batch: usize,
-    /// Show the progress bar on stderr after this delay; `None`: never.
+    /// The progress bar's delay, `None` for no bar.
     pub progress: Option<Duration>,
-    /// The module's extensions for the moves (queries use none).
+    /// The extensions of the move calls.
     pub ext: Extensions,
 }
 
 impl Job {
-    /// Number of pages selected.
+    /// Pages selected.
     pub fn pages(&self) -> u64 {
-        count_pages(&self.ranges, self.page_size)
+        self.selection.pages()
     }
 
-    /// Queries (`node == None`) or moves the selected pages, `batch` pages per call.
-    pub fn scan<B: Backend + ?Sized>(
+    fn scan<B: Backend + ?Sized>(
         &self,
         backend: &B,
         label: &str,
-        node: Option<u32>,
-        flags: c_int,
+        pass: Pass,
     ) -> Result<Scan, ScanError> {
-        let total = self.pages();
-        let batch = self.batch.max(1);
-        let cap = usize::try_from(total).map_or(batch, |p| p.min(batch));
-        let mut pages: Vec<*mut c_void> = Vec::with_capacity(cap);
-        let nodes: Vec<c_int> = node.map_or_else(Vec::new, |n| vec![n as c_int; cap]);
-        let mut status: Vec<c_int> = vec![UNWRITTEN; cap];
-        let mut it = Pages::new(&self.ranges, self.page_size);
-        let mut progress = Progress::new(io::stderr(), self.progress.is_some(), label, total)
-            .with_delay(self.progress.unwrap_or_default());
-        let mut scan = Scan::default();
-        loop {
-            pages.clear();
-            pages.extend(it.by_ref().take(batch).map(|a| a as usize as *mut c_void));
-            let n = pages.len();
-            if n == 0 {
-                break;
-            }
-            status[..n].fill(UNWRITTEN);
-            let nodes = node.map(|_| &nodes[..n]);
-            let ext = if nodes.is_some() {
-                self.ext
-            } else {
-                Extensions::PLAIN
-            };
-            match backend.move_pages(self.kernel_pid, &pages, nodes, &mut status[..n], flags, ext) {
-                Ok(not_migrated) => {
-                    scan.calls += 1;
-                    scan.not_migrated += not_migrated as u64;
-                    scan.hist.add_all(&status[..n]);
-                    progress.advance(n as u64);
-                }
-                Err(e) => {
-                    progress.finish();
-                    return Err(ScanError {
-                        errno: e.raw_os_error().unwrap_or(EIO),
-                        done: progress.done(),
-                    });
-                }
-            }
-        }
-        progress.finish();
-        Ok(scan)
+        let mut bar = Bar::new(label, self.pages(), self.progress);
+        let r = self.scan_with(backend, &self.selection, pass, &mut bar);
+        bar.finish();
+        r
     }
 
-    /// `move-pages query`.
-    pub fn query<B: Backend + ?Sized>(&self, backend: &B) -> Result<QueryReport, String> {
-        let req = Request {
-            pid: self.pid,
-            node: None,
-            all: false,
+    fn scan_with<B: Backend + ?Sized>(
+        &self,
+        backend: &B,
+        selection: &Selection,
+        pass: Pass,
+        bar: &mut Bar,
+    ) -> Result<Scan, ScanError> {
+        let batch = self.batch.max(1);
+        let cap = usize::try_from(selection.pages()).map_or(batch, |p| p.min(batch));
+        let mut pages: Vec<*mut c_void> = Vec::with_capacity(cap);
+        let mut moving: Vec<*mut c_void> = Vec::with_capacity(cap);
+        let mut nodes: Vec<c_int> = Vec::with_capacity(cap);
+        let mut status: Vec<c_int> = vec![UNWRITTEN; cap];
+        let mut addrs = selection.addresses();
+        let mut scan = Scan::default();
+        let fail = |e: io::Error, bar: &Bar| ScanError {
+            errno: Errno::from_raw(e.raw_os_error().unwrap_or(Errno::EIO as i32)),
+            done: bar.done(),
         };
+        loop {
+            pages.clear();
+            pages.extend(
+                addrs
+                    .by_ref()
+                    .take(batch)
+                    .map(|a| a as usize as *mut c_void),
+            );
+            let n = pages.len();
+            if n == 0 {
+                return Ok(scan);
+            }
+            status[..n].fill(UNWRITTEN);
+            match pass {
+                Pass::Query => {
+                    let r = backend.move_pages(
+                        self.kernel_pid,
+                        &pages,
+                        None,
+                        &mut status[..n],
+                        0,
+                        Extensions::PLAIN,
+                    );
+                    let not = r.map_err(|e| fail(e, bar))?;
+                    scan.calls += 1;
+                    scan.not_migrated += not as u64;
+                    scan.hist.add_all(&status[..n]);
+                }
+                Pass::Move(target, flags) => {
+                    moving.clear();
+                    nodes.clear();
+                    if let Target::All(to) = target {
+                        moving.extend_from_slice(&pages);
+                        nodes.resize(n, *to as c_int);
+                    } else {
+                        let r = backend.move_pages(
+                            self.kernel_pid,
+                            &pages,
+                            None,
+                            &mut status[..n],
+                            0,
+                            Extensions::PLAIN,
+                        );
+                        r.map_err(|e| fail(e, bar))?;
+                        for (&page, &s) in pages.iter().zip(&status[..n]) {
+                            if let Some(to) = target.destination(s) {
+                                moving.push(page);
+                                nodes.push(to as c_int);
+                            }
+                        }
+                    }
+                    let m = moving.len();
+                    if m > 0 {
+                        status[..m].fill(UNWRITTEN);
+                        let r = backend.move_pages(
+                            self.kernel_pid,
+                            &moving,
+                            Some(&nodes),
+                            &mut status[..m],
+                            flags,
+                            self.ext,
+                        );
+                        let not = r.map_err(|e| fail(e, bar))?;
+                        scan.calls += 1;
+                        scan.not_migrated += not as u64;
+                        scan.hist.add_all(&status[..m]);
+                    }
+                }
+            }
+            bar.advance(n as u64);
+        }
+    }
+
+    fn request(&self, target: Option<&Target>, all: bool) -> Request {
+        Request {
+            pid: self.pid,
+            node: match target {
+                Some(Target::All(n)) => Some(*n),
+                _ => None,
+            },
+            all,
+        }
+    }
+
+    /// Where the pages are.
+    pub fn query<B: Backend + ?Sized>(&self, backend: &B) -> Result<QueryReport> {
         let scan = self
-            .scan(backend, "query", None, 0)
-            .map_err(|e| request_error(e.errno, &req))?;
+            .scan(backend, "query", Pass::Query)
+            .map_err(|e| Error::request(e.errno, self.request(None, false)))?;
         Ok(QueryReport {
             pid: self.pid,
             page_size: self.page_size,
@@ -207,109 +305,270 @@ impl Job {
         })
     }
 
-    /// `move-pages move`: query, move to `node`, query.
+    /// Where the pages are, and what a move to `target` would do.
+    pub fn plan<B: Backend + ?Sized>(&self, backend: &B, target: &Target) -> Result<PlanReport> {
+        let before = self
+            .scan(backend, "query", Pass::Query)
+            .map_err(|e| Error::request(e.errno, self.request(None, false)))?
+            .hist;
+        let (moves, in_place, stay) = PlanReport::plan(&before, target);
+        let (node, from, to) = target_fields(target);
+        Ok(PlanReport {
+            pid: self.pid,
+            page_size: self.page_size,
+            pages: self.pages(),
+            node,
+            from,
+            to,
+            dry_run: true,
+            before,
+            moves,
+            in_place,
+            stay,
+            target: target.clone(),
+        })
+    }
+
+    /// Moves the pages to `target`, with a query before and after.
     pub fn move_to<B: Backend + ?Sized>(
         &self,
         backend: &B,
-        node: u32,
+        target: &Target,
         all: bool,
-    ) -> Result<MoveReport, String> {
-        let req = Request {
-            pid: self.pid,
-            node: Some(node),
-            all,
-        };
-        let query_err = |e: ScanError| request_error(e.errno, &req);
-        let before = self.scan(backend, "before", None, 0).map_err(query_err)?;
+    ) -> Result<MoveReport> {
+        let req = self.request(Some(target), all);
+        let query_err = |e: ScanError| Error::request(e.errno, req);
+        let before = self
+            .scan(backend, "before", Pass::Query)
+            .map_err(query_err)?;
         let flags = if all { MPOL_MF_MOVE_ALL } else { MPOL_MF_MOVE };
-        let moved = self.scan(backend, "move", Some(node), flags).map_err(|e| {
-            let msg = request_error(e.errno, &req);
-            if e.done > 0 {
-                format!("{msg}\n(after {} of {} pages)", e.done, self.pages())
-            } else {
-                msg
-            }
-        })?;
-        let after = self.scan(backend, "after", None, 0).map_err(query_err)?;
+        let moved = self
+            .scan(backend, "move", Pass::Move(target, flags))
+            .map_err(|e| {
+                let err = Error::request(e.errno, req);
+                if e.done > 0 {
+                    anyhow!("{err}\n(after {} of {} pages)", e.done, self.pages())
+                } else {
+                    err.into()
+                }
+            })?;
+        let after = self
+            .scan(backend, "after", Pass::Query)
+            .map_err(query_err)?;
+        let (node, from, to) = target_fields(target);
         Ok(MoveReport {
             pid: self.pid,
             page_size: self.page_size,
             pages: self.pages(),
             node,
-            all,
-            ext: self.ext,
+            from,
+            to,
+            flags: flags_name(all),
+            extensions: self.ext.names(),
             batch: self.batch,
             calls: moved.calls,
             before: before.hist,
-            result: moved.hist,
             after: after.hist,
             not_migrated: moved.not_migrated,
+            failed: moved.hist.errors.clone(),
+            not_attempted: moved.hist.unwritten,
+            result: moved.hist,
+            target: target.clone(),
         })
     }
-}
 
-/// Checks the options against `/sys` and `/proc/PID`, selects the pages and opens the device.
-fn prepare(o: &Options) -> Result<(Job, Device), String> {
-    let page_size = page_size();
-    if let Some(node) = o.to {
-        check_node(Path::new(SYSFS_NODES), node).map_err(|e| e.to_string())?;
-    }
-    let target = Target::new(o.pid);
-    let maps = parse_maps(&target.read("maps")?).map_err(|e| e.to_string())?;
-    let ranges = select(&maps, &o.maps, &o.ranges, page_size).map_err(|e| e.to_string())?;
-    if let Some(node) = o.to {
-        // The kernel checks the cpuset too; if the status cannot be read, it has the last word.
-        if let Ok(status) = target.read("status") {
-            check_allowed(&status, target.pid, node).map_err(|e| e.to_string())?;
+    /// Where the pages of each mapping are.
+    pub fn show<B: Backend + ?Sized>(
+        &self,
+        backend: &B,
+        maps: &[&MemoryMap],
+    ) -> Result<ShowReport> {
+        let total_pages = maps
+            .iter()
+            .map(|m| (m.address.1 - m.address.0) / self.page_size)
+            .sum();
+        let mut bar = Bar::new("show", total_pages, self.progress);
+        let mut report = ShowReport {
+            pid: self.pid,
+            page_size: self.page_size,
+            ..ShowReport::default()
+        };
+        for m in maps {
+            let Some(sel) = Selection::from_ranges(
+                std::slice::from_ref(&(m.address.0..m.address.1)),
+                self.page_size,
+            ) else {
+                continue;
+            };
+            let scan = self
+                .scan_with(backend, &sel, Pass::Query, &mut bar)
+                .map_err(|e| Error::request(e.errno, self.request(None, false)))?;
+            report.total.merge(&scan.hist);
+            report.mappings.push(MappingRow {
+                start: format!("{:#x}", m.address.0),
+                end: format!("{:#x}", m.address.1),
+                perms: select::perms(m),
+                name: select::name(m),
+                pages: sel.pages(),
+                hist: scan.hist,
+            });
         }
+        bar.finish();
+        Ok(report)
     }
-    let dev = Device::open().map_err(|e| open_error(&e))?;
-    let job = Job {
-        kernel_pid: target.kernel_pid,
-        pid: target.pid,
-        ranges,
-        page_size,
-        batch: o.batch,
-        progress: progress::enabled(o.progress, o.json, io::stderr().is_terminal())
-            .then(|| progress::delay(o.progress)),
-        ext: if o.plain {
-            Extensions::PLAIN
-        } else {
-            Extensions::FASTEST
-        },
+}
+
+/// The target process: its `/proc` entry and the pid the kernel is given.
+struct Proc {
+    proc: Process,
+    kernel_pid: i32,
+    pid: u32,
+}
+
+impl Proc {
+    fn new(pid: Pid) -> Result<Self, Error> {
+        let (proc, kernel_pid, pid) = match pid {
+            Pid::Caller => (Process::myself(), 0, std::process::id()),
+            Pid::Pid(n) => (Process::new(n as i32), n as i32, n),
+        };
+        let proc = proc.map_err(|e| Error::proc(&e, pid, &format!("/proc/{pid}")))?;
+        Ok(Self {
+            proc,
+            kernel_pid,
+            pid,
+        })
+    }
+
+    fn maps(&self) -> Result<Vec<MemoryMap>, Error> {
+        let maps = self.proc.maps();
+        maps.map(|m| m.0)
+            .map_err(|e| Error::proc(&e, self.pid, &format!("/proc/{}/maps", self.pid)))
+    }
+
+    /// The process's `Mems_allowed_list`, if it can be read.
+    fn mems_allowed(&self) -> Option<Vec<(u32, u32)>> {
+        self.proc.status().ok()?.mems_allowed_list
+    }
+}
+
+fn job(c: &Common, proc: &Proc, selection: Selection, ext: Extensions) -> Job {
+    Job {
+        kernel_pid: proc.kernel_pid,
+        pid: proc.pid,
+        selection,
+        page_size: page_size(),
+        batch: c.batch,
+        progress: progress_delay(c.progress(), c.json, io::stderr().is_terminal()),
+        ext,
+    }
+}
+
+fn open() -> Result<Device> {
+    Device::open().map_err(|e| Error::open(&e).into())
+}
+
+fn selection(proc: &Proc, s: &cli::Selection) -> Result<Selection> {
+    let maps = proc.maps()?;
+    Ok(select::select(&maps, &s.maps, &s.ranges, page_size())?)
+}
+
+fn output<T: Serialize>(json: bool, report: &T, text: impl FnOnce() -> String) -> Result<String> {
+    Ok(if json {
+        serde_json::to_string(report)? + "\n"
+    } else {
+        text()
+    })
+}
+
+fn query(q: &cli::Query) -> Result<String> {
+    let proc = Proc::new(q.common.pid)?;
+    let sel = selection(&proc, &q.selection)?;
+    let job = job(&q.common, &proc, sel, Extensions::PLAIN);
+    let report = job.query(&open()?)?;
+    output(q.common.json, &report, || report.text())
+}
+
+fn show(s: &cli::Show) -> Result<String> {
+    let proc = Proc::new(s.common.pid)?;
+    let maps = proc.maps()?;
+    let chosen = select::mappings(&maps, &s.maps, false)?;
+    let job = job(
+        &s.common,
+        &proc,
+        Selection::empty(page_size()),
+        Extensions::PLAIN,
+    );
+    let report = job.show(&open()?, &chosen)?;
+    let online: BTreeSet<i32> = with_memory(Path::new(SYSFS_NODES))
+        .map(|l| l.nodes().into_iter().map(|n| n as i32).collect())
+        .unwrap_or_default();
+    output(s.common.json, &report, || report.text(&online))
+}
+
+/// The move's target from `--to` and `--from`; a usage error if they do not fit together.
+fn target(m: &cli::Move) -> Result<Target, clap::Error> {
+    let to = &m.to.0;
+    let bad = |msg: String| Cli::command().error(ErrorKind::ArgumentConflict, msg);
+    match &m.from {
+        None if to.len() == 1 => Ok(Target::All(to[0])),
+        None => Err(bad(format!(
+            "--to names {} nodes: without --from it takes one node",
+            to.len()
+        ))),
+        Some(from) if to.len() == 1 || to.len() == from.0.len() => Ok(Target::Map {
+            from: from.0.clone(),
+            to: if to.len() == 1 {
+                vec![to[0]; from.0.len()]
+            } else {
+                to.clone()
+            },
+        }),
+        Some(from) => Err(bad(format!(
+            "--to names {} nodes and --from {}: give one --to node or one per --from node",
+            to.len(),
+            from.0.len()
+        ))),
+    }
+}
+
+fn move_pages(m: &cli::Move, target: &Target) -> Result<String> {
+    let proc = Proc::new(m.common.pid)?;
+    let mut dests: Vec<u32> = match target {
+        Target::All(n) => vec![*n],
+        Target::Map { to, .. } => to.clone(),
     };
-    Ok((job, dev))
-}
-
-fn query(o: &Options) -> Result<String, String> {
-    let (job, dev) = prepare(o)?;
-    let report = job.query(&dev)?;
-    Ok(if o.json {
-        report.json() + "\n"
+    dests.dedup();
+    for &node in &dests {
+        check_node(Path::new(SYSFS_NODES), node)?;
+    }
+    let sel = selection(&proc, &m.selection)?;
+    let allowed = proc.mems_allowed();
+    for &node in &dests {
+        check_allowed(allowed.as_deref(), proc.pid, node)?;
+    }
+    let ext = if m.plain {
+        Extensions::PLAIN
     } else {
-        report.text()
-    })
+        Extensions::FASTEST
+    };
+    let job = job(&m.common, &proc, sel, ext);
+    let dev = open()?;
+    if m.dry_run {
+        let report = job.plan(&dev, target)?;
+        return output(m.common.json, &report, || report.text());
+    }
+    let report = job.move_to(&dev, target, m.all)?;
+    output(m.common.json, &report, || report.text())
 }
 
-fn move_pages(o: &Options) -> Result<String, String> {
-    let (job, dev) = prepare(o)?;
-    let report = job.move_to(&dev, o.to.unwrap_or(0), o.all)?;
-    Ok(if o.json {
-        report.json() + "\n"
-    } else {
-        report.text()
-    })
-}
-
-/// Writes `text` to stdout; exit status 0, or 1 if it cannot be written.
-fn print_out(text: &str) -> i32 {
+fn print_out(text: &str) -> ExitCode {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => 0,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 1,
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::FAILURE,
         Err(e) => {
             print_err(&format!("cannot write the report: {e}"));
-            1
+            ExitCode::FAILURE
         }
     }
 }
@@ -318,26 +577,77 @@ fn print_err(msg: &str) {
     let _ = writeln!(io::stderr().lock(), "move-pages: {msg}");
 }
 
-/// Runs the command line `args` (without the program name); returns the exit status.
-pub fn main(args: &[String]) -> i32 {
-    let result = match args::parse(args) {
-        Ok(Command::Help) => return print_out(USAGE),
-        Ok(Command::Version) => {
-            return print_out(&format!("move-pages {}\n", env!("CARGO_PKG_VERSION")))
+/// A command line clap refused: help and version on stdout (exit 0), a bad value with its
+/// parser's message (exit 1), anything else as a usage error (exit 2).
+fn refused(e: clap::Error) -> ExitCode {
+    use std::error::Error as _;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => print_out(&e.render().to_string()),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
+            let msg = match e.source() {
+                Some(source) => source.to_string(),
+                None => strip_error(&e.render().to_string()),
+            };
+            print_err(&msg);
+            ExitCode::FAILURE
         }
-        Ok(Command::Query(o)) => query(&o),
-        Ok(Command::Move(o)) => move_pages(&o),
-        Err(ArgError::Usage(m)) => {
-            print_err(&format!("{m}\n{SHORT_USAGE}"));
-            return 2;
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            print_err(&format!(
+                "no command given\n{}\nTry 'move-pages --help' for more.",
+                Cli::command().render_usage()
+            ));
+            ExitCode::from(2)
         }
-        Err(ArgError::Invalid(m)) => Err(m),
+        _ => {
+            print_err(&format!(
+                "{}Try 'move-pages --help' for more.",
+                strip_error(&e.render().to_string())
+            ));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn strip_error(rendered: &str) -> String {
+    let s = rendered.strip_prefix("error: ").unwrap_or(rendered);
+    // clap's own hint is replaced by ours.
+    match s.find("For more information, try '--help'.") {
+        Some(i) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+/// Runs `move-pages` with `args` (the program's name first).
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return refused(e),
+    };
+    let result = match &cli.command {
+        Command::Query(q) => query(q),
+        Command::Show(s) => show(s),
+        Command::Move(m) => match target(m) {
+            Ok(t) => move_pages(m, &t),
+            Err(e) => return refused(e),
+        },
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "move-pages", &mut out);
+            Ok(String::from_utf8_lossy(&out).into_owned())
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(anyhow::Error::from)
+                .map(|()| String::from_utf8_lossy(&out).into_owned())
+        }
     };
     match result {
         Ok(text) => print_out(&text),
-        Err(msg) => {
-            print_err(&msg);
-            1
+        Err(e) => {
+            print_err(&format!("{e:#}"));
+            ExitCode::FAILURE
         }
     }
 }
@@ -347,6 +657,7 @@ mod tests {
     use super::*;
     use std::cell::RefCell;
     use std::collections::BTreeMap;
+    use std::ops::Range;
 
     const PAGE: u64 = 4096;
 
@@ -413,10 +724,11 @@ mod tests {
     }
 
     fn job(ranges: &[(u64, u64)], batch: usize) -> Job {
+        let ranges: Vec<Range<u64>> = ranges.iter().map(|&(s, e)| s..e).collect();
         Job {
             kernel_pid: 7,
             pid: 7,
-            ranges: ranges.iter().map(|&(s, e)| AddrRange::new(s, e)).collect(),
+            selection: Selection::from_ranges(&ranges, PAGE).unwrap(),
             page_size: PAGE,
             batch,
             progress: None,
@@ -431,8 +743,8 @@ mod tests {
             ext: Extensions::FASTEST,
             ..job(&[(0x10000, 0x17000)], 4)
         };
-        let report = job.move_to(&fake, 1, false).unwrap();
-        assert_eq!(report.ext, Extensions::FASTEST);
+        let report = job.move_to(&fake, &Target::All(1), false).unwrap();
+        assert_eq!(report.extensions, Extensions::FASTEST.names());
         // Two query calls before, two moves, two queries after.
         let f = Extensions::FASTEST.flags;
         assert_eq!(*fake.exts.borrow(), vec![0, 0, f, f, 0, 0]);
@@ -500,11 +812,11 @@ mod tests {
     fn move_reports_before_result_and_after() {
         let fake = process();
         let r = job(&[(0x10000, 0x17000), (0x40000, 0x41000)], 4)
-            .move_to(&fake, 1, false)
+            .move_to(&fake, &Target::All(1), false)
             .unwrap();
         assert_eq!(r.pages, 8);
         assert_eq!(r.calls, 2);
-        assert_eq!(r.node, 1);
+        assert_eq!(r.node, Some(1));
         assert_eq!(r.batch, 4);
         assert_eq!(r.before, hist(&[(0, 5), (1, 1)], &[(2, 2)], 0));
         assert_eq!(r.result, hist(&[(1, 6)], &[(2, 2)], 0));
@@ -530,9 +842,9 @@ mod tests {
     fn move_all_passes_mpol_mf_move_all() {
         let fake = process();
         let r = job(&[(0x10000, 0x11000)], 4)
-            .move_to(&fake, 1, true)
+            .move_to(&fake, &Target::All(1), true)
             .unwrap();
-        assert!(r.all);
+        assert_eq!(r.flags, "MPOL_MF_MOVE_ALL");
         assert_eq!(fake.calls.borrow()[1].3, MPOL_MF_MOVE_ALL);
     }
 
@@ -543,15 +855,15 @@ mod tests {
             ..process()
         };
         let r = job(&[(0x10000, 0x17000)], 16)
-            .move_to(&fake, 1, false)
+            .move_to(&fake, &Target::All(1), false)
             .unwrap();
         // 0x13000 failed; it and the 3 pages after it were not migrated, their slots unwritten.
         assert_eq!(r.not_migrated, 4);
         assert_eq!(r.result, hist(&[(1, 2)], &[(2, 1)], 4));
         assert_eq!(r.after, hist(&[(0, 3), (1, 2)], &[(2, 2)], 0));
         assert!(r.text().contains("not attempted: 4"));
-        assert!(r
-            .json()
+        assert!(serde_json::to_string(&r)
+            .unwrap()
             .contains(r#""not_migrated":4,"failed":{"ENOENT":1},"not_attempted":4"#));
     }
 
@@ -562,7 +874,7 @@ mod tests {
             ..process()
         };
         let e = job(&[(0x10000, 0x17000)], 4).query(&fake).unwrap_err();
-        assert_eq!(e, "no such process: 7 (it may have exited)");
+        assert_eq!(e.to_string(), "no such process: 7 (it may have exited)");
 
         // The second move call fails: the first one's pages were moved.
         let fake = Fake {
@@ -570,10 +882,10 @@ mod tests {
             ..process()
         };
         let e = job(&[(0x10000, 0x17000)], 4)
-            .move_to(&fake, 3, false)
+            .move_to(&fake, &Target::All(3), false)
             .unwrap_err();
         assert_eq!(
-            e,
+            e.to_string(),
             "node 3 has no memory or is offline (ENODEV)\n(after 4 of 7 pages)"
         );
         let fake = Fake {
@@ -581,10 +893,10 @@ mod tests {
             ..process()
         };
         let e = job(&[(0x10000, 0x17000)], 4)
-            .move_to(&fake, 1, false)
+            .move_to(&fake, &Target::All(1), false)
             .unwrap_err();
         assert_eq!(
-            e,
+            e.to_string(),
             "node 1 is not allowed by the cpuset of process 7 (EACCES)"
         );
     }
@@ -596,9 +908,15 @@ mod tests {
             ..process()
         };
         let e = job(&[(0x10000, 0x17000)], 2)
-            .scan(&fake, "query", None, 0)
+            .scan(&fake, "query", Pass::Query)
             .unwrap_err();
-        assert_eq!(e, ScanError { errno: 1, done: 4 });
+        assert_eq!(
+            e,
+            ScanError {
+                errno: Errno::EPERM,
+                done: 4
+            }
+        );
     }
 
     #[test]
@@ -621,9 +939,9 @@ mod tests {
             _ext: Extensions,
         ) -> io::Result<usize> {
             extern "C" {
-                fn syscall(n: c_long, ...) -> c_long;
+                fn syscall(n: std::ffi::c_long, ...) -> std::ffi::c_long;
             }
-            const SYS_MOVE_PAGES: c_long = 279;
+            const SYS_MOVE_PAGES: std::ffi::c_long = 279;
             let nodes = nodes.map_or(std::ptr::null(), <[c_int]>::as_ptr);
             // SAFETY: The arrays are live and as long as `pages`.
             let r = unsafe {
@@ -676,12 +994,116 @@ mod tests {
         assert!(present >= 8, "{r:?}");
         assert!(r.hist.errors.keys().all(|&e| e == 2), "{r:?}");
         let node = *r.hist.nodes.keys().next().unwrap() as u32;
-        let m = job.move_to(&Native, node, false).unwrap();
+        let m = job.move_to(&Native, &Target::All(node), false).unwrap();
         assert_eq!(m.before.nodes.get(&(node as i32)), Some(&present));
         assert_eq!(m.after.nodes.get(&(node as i32)), Some(&present));
         assert_eq!(m.not_migrated, 0);
         assert_eq!(m.calls, 4);
         assert_eq!(m.result.failed(), 16 - present);
         assert_eq!(buf[(base - buf.as_ptr() as u64) as usize], 1);
+    }
+
+    #[test]
+    fn from_to_moves_only_the_pages_on_the_from_nodes() {
+        let fake = process();
+        let target = Target::Map {
+            from: vec![1],
+            to: vec![2],
+        };
+        let r = job(&[(0x10000, 0x17000), (0x40000, 0x41000)], 16)
+            .move_to(&fake, &target, false)
+            .unwrap();
+        assert_eq!(r.node, None);
+        assert_eq!(
+            (r.from.clone(), r.to.clone()),
+            (Some(vec![1]), Some(vec![2]))
+        );
+        assert_eq!(r.calls, 1);
+        assert_eq!(r.result, hist(&[(2, 1)], &[], 0));
+        assert_eq!(r.after, hist(&[(0, 5), (2, 1)], &[(2, 2)], 0));
+        let calls = fake.calls.borrow();
+        // Query before; then each batch queried, and only 0x40000 moved; query after.
+        let moved: Vec<&Call> = calls.iter().filter(|c| c.2).collect();
+        assert_eq!(moved.len(), 1);
+        assert_eq!(moved[0].1, vec![0x40000]);
+        assert_eq!(calls.len(), 4);
+        let text = r.text();
+        assert!(text.contains("from node to node 1->2"), "{text}");
+    }
+
+    #[test]
+    fn from_to_with_nothing_on_the_from_nodes_makes_no_move_call() {
+        let fake = process();
+        let target = Target::Map {
+            from: vec![3],
+            to: vec![1],
+        };
+        let r = job(&[(0x10000, 0x17000)], 4)
+            .move_to(&fake, &target, false)
+            .unwrap();
+        assert_eq!(r.calls, 0);
+        assert_eq!(r.before, r.after);
+        assert!(fake.calls.borrow().iter().all(|c| !c.2));
+    }
+
+    #[test]
+    fn dry_run_queries_and_moves_nothing() {
+        let fake = process();
+        let p = job(&[(0x10000, 0x17000), (0x40000, 0x41000)], 3)
+            .plan(&fake, &Target::All(1))
+            .unwrap();
+        assert!(p.dry_run);
+        assert_eq!(p.moves.len(), 1);
+        assert_eq!(
+            (p.moves[0].from, p.moves[0].to, p.moves[0].pages),
+            (0, 1, 5)
+        );
+        assert_eq!((p.in_place, p.stay), (1, 2));
+        assert!(fake.calls.borrow().iter().all(|c| !c.2));
+        assert_eq!(fake.pages.borrow()[&0x10000], 0);
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(
+            json.contains("\"dry_run\":true")
+                && json.contains("\"moves\":[{\"from\":0,\"to\":1,\"pages\":5}]"),
+            "{json}"
+        );
+        assert!(p.text().contains("would move 5 pages"), "{}", p.text());
+    }
+
+    #[test]
+    fn show_counts_each_mapping() {
+        use procfs::process::MemoryMaps;
+        use procfs::FromBufRead;
+        let maps = MemoryMaps::from_buf_read(
+            "10000-17000 rw-p 00000000 00:00 0 \n\
+             40000-42000 rw-p 00000000 00:00 0      [heap]\n"
+                .as_bytes(),
+        )
+        .unwrap()
+        .0;
+        let fake = process();
+        let refs: Vec<&MemoryMap> = maps.iter().collect();
+        let r = job(&[], 4).show(&fake, &refs).unwrap();
+        assert_eq!(r.mappings.len(), 2);
+        assert_eq!(r.mappings[0].hist, hist(&[(0, 5)], &[(2, 2)], 0));
+        assert_eq!(r.mappings[1].name, "[heap]");
+        assert_eq!(r.mappings[1].hist, hist(&[(1, 1)], &[(14, 1)], 0));
+        assert_eq!(r.total.total(), 9);
+        assert!(fake.calls.borrow().iter().all(|c| !c.2));
+    }
+
+    #[test]
+    fn progress_defaults() {
+        assert_eq!(
+            progress_delay(None, false, true),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(progress_delay(None, true, true), None);
+        assert_eq!(progress_delay(None, false, false), None);
+        assert_eq!(
+            progress_delay(Some(true), true, false),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(progress_delay(Some(false), false, true), None);
     }
 }

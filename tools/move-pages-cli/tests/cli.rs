@@ -43,11 +43,26 @@ fn module_loaded() -> bool {
 fn help_and_version() {
     let o = run(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).starts_with("Usage: move-pages query --pid PID"));
-    assert!(stdout(&o).contains("--range START+LEN"));
+    let help = stdout(&o);
+    assert!(help.contains("Usage: move-pages <COMMAND>"), "{help}");
+    for command in ["query", "show", "move", "completions", "man"] {
+        assert!(
+            help.contains(&format!("\n  {command} ")),
+            "{command}: {help}"
+        );
+    }
     let o = run(&["move", "--help"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).starts_with("Usage:"));
+    let help = stdout(&o);
+    assert!(help.contains("Usage: move-pages move [OPTIONS] --pid <PID> --to <NODES>"));
+    for option in [
+        "--range <START-END|START+LEN>",
+        "--from <NODES>",
+        "--dry-run",
+        "--plain",
+    ] {
+        assert!(help.contains(option), "{option}: {help}");
+    }
     let o = run(&["--version"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(
@@ -60,20 +75,36 @@ fn help_and_version() {
 fn usage_errors_exit_2_with_usage() {
     for (args, what) in [
         (&[][..], "no command given"),
-        (&["frob"][..], "unknown command 'frob'"),
-        (&["query"][..], "--pid is required"),
-        (&["move", "--pid", "self"][..], "--to is required for move"),
+        (&["frob"][..], "unrecognized subcommand 'frob'"),
+        (
+            &["query"][..],
+            "required arguments were not provided:\n  --pid <PID>",
+        ),
+        (
+            &["move", "--pid", "self"][..],
+            "required arguments were not provided:\n  --to <NODES>",
+        ),
         (
             &["query", "--pid", "self", "--bogus"][..],
-            "unknown option '--bogus'",
+            "unexpected argument '--bogus'",
         ),
         (
             &["query", "--pid", "self", "--to", "0"][..],
-            "--to is only for move",
+            "unexpected argument '--to'",
+        ),
+        (
+            &["move", "--pid", "self", "--to", "0,1"][..],
+            "without --from it takes one node",
+        ),
+        (
+            &["move", "--pid", "self", "--from", "0,1,2", "--to", "0,1"][..],
+            "give one --to node or one per --from node",
         ),
     ] {
         assert_error(args, 2, what);
-        assert!(stderr(&run(args)).contains("Try 'move-pages --help'"));
+        let err = stderr(&run(args));
+        assert!(err.contains("Try 'move-pages --help'"), "{err}");
+        assert!(err.contains("Usage: move-pages"), "{err}");
     }
 }
 
@@ -98,13 +129,45 @@ fn bad_values_exit_1() {
     assert_error(
         &["move", "--pid", "self", "--to", "-1"],
         1,
-        "invalid node '-1'",
+        "invalid node list '-1'",
     );
     assert_error(
         &["query", "--pid", "self", "--batch", "0"],
         1,
         "invalid batch size",
     );
+    assert_error(
+        &["move", "--pid", "self", "--from", "1-0", "--to", "1"],
+        1,
+        "invalid node list '1-0'",
+    );
+    assert_error(
+        &["query", "--pid", "self", "--map", ""],
+        1,
+        "a value is required for '--map <NAME>'",
+    );
+}
+
+/// Completions and the manual page are generated from the command line's definition.
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let script = stdout(&o);
+        assert!(script.contains("move-pages"), "{shell}");
+        assert!(
+            script.contains("dry-run") && script.contains("from"),
+            "{shell}"
+        );
+    }
+    assert_error(&["completions", "csh"], 1, "invalid value 'csh'");
+    let o = run(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    let man = stdout(&o);
+    assert!(man.starts_with(".ie \\n(.g .ds Aq"), "{man}");
+    assert!(man.contains(".TH move-pages 1"), "{man}");
+    assert!(man.contains("move\\-pages\\-show(1)"), "{man}");
 }
 
 #[test]

@@ -7,6 +7,9 @@
 # module not loaded). The moved process checks its own pages afterwards.
 # Moves use the module's extensions by default (parallel, group_by_node,
 # exact_status), plain move_pages(2) with --plain; the JSON says which.
+# show's per-mapping table is checked against the kernel's own numa_maps;
+# --dry-run must move nothing; --from/--to (like migratepages) only the pages
+# on the --from nodes.
 MOD=/guest/move_pages.ko
 n=0 fail=0
 
@@ -15,9 +18,18 @@ not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n $1"; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 # mp OUT ARGS...: run the tool, stdout+stderr to OUT, exit status in $st.
 mp() { out=$1; shift; ./move-pages "$@" >"$out" 2>&1; st=$?; sed 's/^/# /' "$out"; }
+# vma_of PID ADDR: the start (hex, as in maps) of the mapping holding ADDR.
+vma_of() {
+	a=$(($2))
+	while IFS='- ' read -r s e rest; do
+		if [ $((0x$s)) -le "$a" ] && [ "$a" -lt $((0x$e)) ]; then echo "$s"; return; fi
+	done <"/proc/$1/maps"
+}
+# on_nodes FILE: the "nodes" of a JSON report's "after" as N:COUNT words.
+after_nodes() { sed -n 's/.*"after":{"nodes":{\([^}]*\)}.*/\1/p' "$1" | tr -d '"' | tr ',' ' '; }
 
 echo "TAP version 13"
-echo "1..12"
+echo "1..20"
 grep -q "^move_pages " /proc/modules || insmod $MOD
 
 ./mp_hammer -r >/tmp/cli_resident.out 2>&1 &
@@ -32,11 +44,51 @@ mp /tmp/cli.1 query --pid "$rpid" --range "$addr+$len" --json
 check "query_json_range (exit $st)" \
 	'[ $st -eq 0 ] && grep -q "\"pages\":$pages,\"nodes\":{\"0\":$pages},\"errors\":{}" /tmp/cli.1'
 
+# show: the row of the resident's mapping, node by node, against numa_maps.
+vstart=$(vma_of "$rpid" "$addr")
+mp /tmp/cli.s show --pid "$rpid" --json
+shown=$(sed 's/},{"start"/}\n{"start"/g' /tmp/cli.s | grep "\"start\":\"0x$vstart\"" |
+	sed -n 's/.*"nodes":{\([^}]*\)}.*/\1/p' | tr -d '"' | tr ',' '\n' | sort | tr '\n' ' ')
+kernel=$(grep "^$vstart " "/proc/$rpid/numa_maps" | tr ' ' '\n' |
+	sed -n 's/^N\([0-9]*\)=\([0-9]*\)$/\1:\2/p' | sort | tr '\n' ' ')
+grep "^$vstart " "/proc/$rpid/numa_maps" | sed 's/^/# numa_maps: /'
+check "show_row_matches_numa_maps (exit $st; show '$shown', numa_maps '$kernel')" \
+	'[ $st -eq 0 ] && [ -n "$vstart" ] && [ -n "$shown" ] && [ "$shown" = "$kernel" ]'
+mp /tmp/cli.t show --pid "$rpid"
+check "show_text_table (exit $st)" \
+	'[ $st -eq 0 ] && grep -Eq "^ *address +perms +node 0 +node 1 " /tmp/cli.t &&
+	 grep -Eq "^ *0x$vstart +rw-p +[0-9]+ +[0-9]+ " /tmp/cli.t && grep -Eq "^ *total " /tmp/cli.t'
+
+mp /tmp/cli.d move --pid "$rpid" --to 1 --range "$addr+$len" --dry-run --json
+./move-pages query --pid "$rpid" --range "$addr+$len" --json >/tmp/cli.d2 2>&1
+check "dry_run_reports_and_moves_nothing (exit $st)" \
+	'[ $st -eq 0 ] && grep -q "\"dry_run\":true" /tmp/cli.d &&
+	 grep -q "\"moves\":\[{\"from\":0,\"to\":1,\"pages\":$pages}\]" /tmp/cli.d &&
+	 grep -q "\"nodes\":{\"0\":$pages}" /tmp/cli.d2'
+
 mp /tmp/cli.2 move --pid "$rpid" --to 1 --range "$addr+$len" --json --no-progress
 check "move_json_range (exit $st)" \
 	'[ $st -eq 0 ] && grep -q "\"after\":{\"nodes\":{\"1\":$pages}" /tmp/cli.2 &&
 	 grep -q "\"not_migrated\":0" /tmp/cli.2 &&
 	 grep -q "\"extensions\":\[\"group_by_node\",\"exact_status\",\"parallel\"\]" /tmp/cli.2'
+
+# --from/--to, as migratepages: only the pages on the --from nodes move.
+mp /tmp/cli.f1 move --pid "$rpid" --from 1 --to 0 --range "$addr+$len" --json --no-progress
+check "from_1_to_0 (exit $st; after $(after_nodes /tmp/cli.f1))" \
+	'[ $st -eq 0 ] && grep -q "\"from\":\[1\],\"to\":\[0\]" /tmp/cli.f1 &&
+	 [ "$(after_nodes /tmp/cli.f1)" = "0:$pages" ]'
+mp /tmp/cli.f2 move --pid "$rpid" --from 2,0 --to 0,1 --range "$addr+$len" --json --no-progress
+check "from_2,0_to_0,1_pairs_nodes (exit $st; after $(after_nodes /tmp/cli.f2))" \
+	'[ $st -eq 0 ] && [ "$(after_nodes /tmp/cli.f2)" = "1:$pages" ] &&
+	 grep -q "\"not_migrated\":0" /tmp/cli.f2'
+mp /tmp/cli.f3 move --pid "$rpid" --from 0 --to 1 --range "$addr+$len" --json --no-progress
+check "from_a_node_without_the_pages_moves_nothing (exit $st)" \
+	'[ $st -eq 0 ] && grep -q "\"calls\":0" /tmp/cli.f3 &&
+	 [ "$(after_nodes /tmp/cli.f3)" = "1:$pages" ]'
+mp /tmp/cli.f4 move --pid "$rpid" --from 0,1 --to 1 --range "$addr+$len" --dry-run
+check "dry_run_text_from_to (exit $st)" \
+	'[ $st -eq 0 ] && grep -q "would move 0 pages" /tmp/cli.f4 &&
+	 grep -q "already on their node: $pages" /tmp/cli.f4'
 
 mp /tmp/cli.3 query --pid "$rpid" --range "$addr+$len"
 check "query_text_histogram (exit $st)" \
