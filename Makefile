@@ -11,6 +11,9 @@
 #   make fuzz [DURATION=SECONDS] [SEED=N]
 #                   a coverage-guided differential fuzzing campaign in the VM (default 300 s):
 #                   build/fuzz/{corpus,reproducers}.cases, coverage.txt
+#   make kunit      the module's KUnit suites the kernel's way: kunit.py run with the
+#                   module's .kunitconfig, in a tree of links to the test kernel's source
+#                   (its own kernel build, cached; about 10 min the first time)
 #   make mutants    mutation testing: the catalogue of planted bugs (tools/mutants/catalogue)
 #                   against the differential programs, killed/survived per mutant
 #   make rust-analyzer  rust-project.json for editors (kernel crates + this module)
@@ -24,7 +27,7 @@
 
 BUILD := tools/build.sh
 
-.PHONY: all setup module modules install tools guest run test bench fuzz mutants \
+.PHONY: all setup module modules install tools guest run test bench fuzz kunit mutants \
 	rust-analyzer clean
 
 all: module tools
@@ -63,6 +66,9 @@ bench: setup
 
 fuzz: setup
 	@DURATION=$(DURATION) SEED=$(SEED) tools/fuzz/fuzz.sh
+
+kunit: setup
+	@tools/intree.sh kunit
 
 mutants: setup
 	@MUTANTS="$(MUTANTS)" tools/mutants/mutants.sh

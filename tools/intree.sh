@@ -16,6 +16,16 @@
 #	TARGETS=move_pages install INSTALL_PATH=... (run_kselftest.sh and
 #	all), as a kernel tree builds and installs its selftests.
 #
+#   tools/intree.sh kunit [KUNIT.PY OPTIONS...]
+#	In that tree: tools/testing/kunit/kunit.py run
+#	--kunitconfig=drivers/misc/move_pages --arch=x86_64, the kernel built
+#	in a cache directory of its own. kunit.py finds its files through its
+#	own path, so its directory is copied, not linked. kunit.py asks QEMU
+#	for KVM first; unless tools/vm/probe-kvm.sh found KVM working (its
+#	cached answer), /dev/kvm is hidden from it (a private mount namespace)
+#	so that QEMU falls back to TCG instead of hanging on a host whose
+#	/dev/kvm opens but cannot run guests. MP_KUNIT_KVM=1 or 0 decides.
+#
 #   tools/intree.sh check [y|m]
 #	Build the module in-tree, built in (y, default) or as a module (m),
 #	against the test kernel's tree and configuration (cached), compiling
@@ -120,6 +130,28 @@ selftests() { # INSTALL_PATH [MAKE VARIABLES...]
 		INSTALL_PATH="$dest" "$@" install >&2
 }
 
+kunit() { # [KUNIT.PY OPTIONS...]
+	local kdir ksrc base tree llvm run kvm
+	llvm=$("$top/tools/build.sh" llvm)
+	farm
+	if [ -L "$tree/tools/testing/kunit/kunit.py" ]; then
+		rm -rf "$tree/tools/testing/kunit"
+		cp -r "$ksrc/tools/testing/kunit" "$tree/tools/testing/kunit"
+	fi
+	run=(python3 tools/testing/kunit/kunit.py run
+	     --kunitconfig=drivers/misc/move_pages --arch=x86_64
+	     --build_dir="$cache/kunit-x86_64" --make_options "LLVM=$llvm"
+	     --jobs "$(( $(nproc) + 1 ))" "$@")
+	say "${run[*]} (in $tree)"
+	cd "$tree"
+	kvm=${MP_KUNIT_KVM:-$(grep -qx kvm "$cache/accel" 2>/dev/null && echo 1 || echo 0)}
+	if [ "$kvm" != 1 ] && [ -e /dev/kvm ]; then
+		unshare -m sh -c 'mount --bind /dev/null /dev/kvm && exec "$@"' sh "${run[@]}"
+	else
+		"${run[@]}"
+	fi
+}
+
 check() { # y|m
 	local mode=${1:-y} kdir ksrc llvm base tree obj jobs
 	case $mode in y|m) ;; *) say "check: y or m"; exit 2 ;; esac
@@ -168,6 +200,7 @@ shift || true
 case $cmd in
 install) [ $# -ge 1 ] || { say "usage: intree.sh install KSRC [DIR]"; exit 2; }; install "$@" ;;
 check) check "$@" ;;
+kunit) kunit "$@" ;;
 selftests) [ $# -ge 1 ] || { say "usage: intree.sh selftests INSTALL_PATH"; exit 2; }; selftests "$@" ;;
-*) say "usage: intree.sh install KSRC [DIR] | check [y|m] | selftests INSTALL_PATH"; exit 2 ;;
+*) say "usage: intree.sh install KSRC [DIR] | check [y|m] | selftests INSTALL_PATH | kunit [OPTIONS]"; exit 2 ;;
 esac
