@@ -60,12 +60,7 @@ impl Request {
     /// Runs the request: the return value of `move_pages(2)`, a count of pages not migrated or
     /// a negative errno.
     pub(crate) fn run(&self) -> Result<isize> {
-        if self.flags & !(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) != 0 {
-            return Err(EINVAL);
-        }
-        if self.flags & MPOL_MF_MOVE_ALL != 0 && !target::capable_sys_nice() {
-            return Err(EPERM);
-        }
+        check_flags(self.flags, target::capable_sys_nice)?;
         let syms = symbols::get()?;
         let target = target::find_mm_struct(syms, self.pid)?;
         let pages = PagesArray::new(self.pages, user::in_compat_syscall());
@@ -98,6 +93,19 @@ impl Request {
     }
 }
 
+/// `kernel_move_pages()`'s checks of `flags`, in its order: unknown bits are `EINVAL`, then
+/// `MPOL_MF_MOVE_ALL` needs `CAP_SYS_NICE` (`EPERM`). `capable` is asked only for
+/// `MPOL_MF_MOVE_ALL`, as upstream's `capable()` (which audits and marks the task) is.
+fn check_flags(flags: u32, capable: impl FnOnce() -> bool) -> Result {
+    if flags & !(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL) != 0 {
+        return Err(EINVAL);
+    }
+    if flags & MPOL_MF_MOVE_ALL != 0 && !capable() {
+        return Err(EPERM);
+    }
+    Ok(())
+}
+
 /// `MAX_ERRNO`: the largest errno a system call returns as `-errno`.
 const MAX_ERRNO: c_int = bindings::MAX_ERRNO as c_int;
 
@@ -126,6 +134,22 @@ mod tests {
         assert_eq!(
             syscall_return(-MAX_ERRNO).err().map(|e| e.to_errno()),
             Some(-MAX_ERRNO)
+        );
+    }
+
+    #[test]
+    fn flags_are_checked_in_upstream_order() {
+        let never = || -> bool { panic!("capable() asked without MPOL_MF_MOVE_ALL") };
+        assert_eq!(check_flags(0, never), Ok(()));
+        assert_eq!(check_flags(MPOL_MF_MOVE, never), Ok(()));
+        // MPOL_MF_STRICT (1) and any other bit: EINVAL before the capability is looked at.
+        assert_eq!(check_flags(1, never), Err(EINVAL));
+        assert_eq!(check_flags(MPOL_MF_MOVE_ALL | 1 << 31, never), Err(EINVAL));
+        assert_eq!(check_flags(MPOL_MF_MOVE_ALL, || false), Err(EPERM));
+        assert_eq!(check_flags(MPOL_MF_MOVE_ALL, || true), Ok(()));
+        assert_eq!(
+            check_flags(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL, || false),
+            Err(EPERM)
         );
     }
 

@@ -199,3 +199,26 @@ impl IntArray {
         write_nofault(self.addr_of(first), values.as_bytes())
     }
 }
+
+#[kunit_tests(move_pages_user)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_are_pointer_or_int_sized_and_addresses_wrap() {
+        let native = PagesArray::new(0x1000, false);
+        assert_eq!(native.addr_of(0), 0x1000);
+        assert_eq!(native.addr_of(3), 0x1018);
+        assert!(!native.is_compat());
+        let compat = PagesArray::new(0x1000, true);
+        assert_eq!(compat.addr_of(3), 0x100c);
+        assert!(compat.is_compat());
+        let ints = IntArray::new(0x2000);
+        assert_eq!(ints.addr_of(5), 0x2014);
+        // As C pointer arithmetic: an array near the top of the address space wraps, and the
+        // access then faults (EFAULT) like the native syscall's.
+        assert_eq!(PagesArray::new(usize::MAX - 7, false).addr_of(2), 8);
+        assert_eq!(IntArray::new(usize::MAX - 3).addr_of(2), 4);
+        assert_eq!(PagesArray::new(0x10, false).addr_of(usize::MAX), 0x8);
+    }
+}

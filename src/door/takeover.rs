@@ -86,21 +86,23 @@ fn serve_regs(door: Door, req: Request) -> c_long {
 /// syscall's register frame.
 unsafe extern "C" fn x64_sys_move_pages(regs: *const bindings::pt_regs) -> c_long {
     // SAFETY: By the function's contract `regs` is the live register frame of the syscall.
-    let r = unsafe { &*regs };
-    // The syscall's C argument types: `pid_t`, `unsigned long`, three pointers, `int`.
-    serve_regs(
-        Door::Syscall,
-        Request {
-            pid: r.di as i32,
-            nr_pages: r.si as u64,
-            pages: r.dx,
-            nodes: r.r10,
-            status: r.r8,
-            flags: r.r9 as u32,
-            ext_flags: 0,
-            workers: 0,
-        },
-    )
+    serve_regs(Door::Syscall, x64_request(unsafe { &*regs }))
+}
+
+/// The arguments of `__x64_sys_move_pages()` in its register frame `r` (rdi, rsi, rdx, r10,
+/// r8, r9), converted to the syscall's C types as its stub does: `pid_t`, `unsigned long`,
+/// three pointers, `int`.
+fn x64_request(r: &bindings::pt_regs) -> Request {
+    Request {
+        pid: r.di as i32,
+        nr_pages: r.si as u64,
+        pages: r.dx,
+        nodes: r.r10,
+        status: r.r8,
+        flags: r.r9 as u32,
+        ext_flags: 0,
+        workers: 0,
+    }
 }
 
 /// The module's `__ia32_sys_move_pages(const struct pt_regs *)`: 32-bit arguments in
@@ -112,21 +114,26 @@ unsafe extern "C" fn x64_sys_move_pages(regs: *const bindings::pt_regs) -> c_lon
 #[cfg(CONFIG_IA32_EMULATION)]
 unsafe extern "C" fn ia32_sys_move_pages(regs: *const bindings::pt_regs) -> c_long {
     // SAFETY: By the function's contract `regs` is the live register frame of the syscall.
-    let r = unsafe { &*regs };
+    serve_regs(Door::Syscall32, ia32_request(unsafe { &*regs }))
+}
+
+/// The arguments of `__ia32_sys_move_pages()` in its register frame `r`: ebx, ecx, edx, esi,
+/// edi, ebp, each the low 32 bits of its register (the compat stub's `(u32)regs->bx`...), then
+/// converted to the C types: `pid_t` (signed), `compat_ulong_t`, three zero-extended pointers,
+/// `int`.
+#[cfg(CONFIG_IA32_EMULATION)]
+fn ia32_request(r: &bindings::pt_regs) -> Request {
     let arg = |v: c_ulong| v as u32;
-    serve_regs(
-        Door::Syscall32,
-        Request {
-            pid: arg(r.bx) as i32,
-            nr_pages: u64::from(arg(r.cx)),
-            pages: arg(r.dx) as usize,
-            nodes: arg(r.si) as usize,
-            status: arg(r.di) as usize,
-            flags: arg(r.bp),
-            ext_flags: 0,
-            workers: 0,
-        },
-    )
+    Request {
+        pid: arg(r.bx) as i32,
+        nr_pages: u64::from(arg(r.cx)),
+        pages: arg(r.dx) as usize,
+        nodes: arg(r.si) as usize,
+        status: arg(r.di) as usize,
+        flags: arg(r.bp),
+        ext_flags: 0,
+        workers: 0,
+    }
 }
 
 /// The ftrace callback: continue in the module's entry point (kept in `ops->private`).
@@ -349,5 +356,60 @@ pub(crate) fn store(t: &Takeover, reader: &mut UserSliceReader) -> Result {
         Some(b'1' | b'y' | b'Y') => t.enable(),
         Some(b'0' | b'n' | b'N') => t.disable(true),
         _ => Err(EINVAL),
+    }
+}
+
+#[kunit_tests(move_pages_takeover)]
+mod tests {
+    use super::*;
+
+    /// A frame whose every register holds a distinct value with its upper half set.
+    fn frame() -> bindings::pt_regs {
+        bindings::pt_regs {
+            di: 0xffff_ffff_0000_0007,
+            si: 0x1_0000_0003,
+            dx: 0x7f00_0000_1000,
+            r10: 0x7f00_0000_2000,
+            r8: 0x7f00_0000_3000,
+            r9: 0xdead_0000_0002,
+            bx: 0xaaaa_aaaa_ffff_fffe,
+            cx: 0xbbbb_bbbb_ffff_ffff,
+            bp: 0xcccc_cccc_0000_0004,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn x64_arguments_are_the_six_argument_registers() {
+        let q = x64_request(&frame());
+        // pid_t and int take the low 32 bits; unsigned long and pointers all 64.
+        assert_eq!(q.pid, 7);
+        assert_eq!(q.nr_pages, 0x1_0000_0003);
+        assert_eq!(q.pages, 0x7f00_0000_1000);
+        assert_eq!(q.nodes, 0x7f00_0000_2000);
+        assert_eq!(q.status, 0x7f00_0000_3000);
+        assert_eq!(q.flags, 2);
+        assert_eq!((q.ext_flags, q.workers), (0, 0));
+        let mut r = frame();
+        r.di = 0xffff_ffff;
+        assert_eq!(x64_request(&r).pid, -1);
+    }
+
+    #[cfg(CONFIG_IA32_EMULATION)]
+    #[test]
+    fn ia32_arguments_are_the_low_halves_zero_extended() {
+        let mut r = frame();
+        r.dx = 0xffff_ffff_8000_1000;
+        r.si = 0x1_0000_2000;
+        r.di = 0xffff_ffff_ffff_f000;
+        let q = ia32_request(&r);
+        // ebx 0xfffffffe is pid_t -2; ecx is compat_ulong_t 0xffffffff, never sign-extended.
+        assert_eq!(q.pid, -2);
+        assert_eq!(q.nr_pages, 0xffff_ffff);
+        assert_eq!(q.pages, 0x8000_1000);
+        assert_eq!(q.nodes, 0x2000);
+        assert_eq!(q.status, 0xffff_f000);
+        assert_eq!(q.flags, 4);
+        assert_eq!((q.ext_flags, q.workers), (0, 0));
     }
 }
