@@ -47,12 +47,14 @@
 //!     (with or without ` (deleted)`), or whose file basename is NAME (`libc.so.6`).
 //!   - none: every readable or writable mapping except `[vsyscall]`, `[vvar]`,
 //!     `[vvar_vclock]`, `[vdso]` and `[uprobes]`.
-//! - The progress bar (one per pass: `query`, or `before`, `move`, `after`) goes to stderr when
-//!   stderr is a terminal and `--json` is not given, for passes that last more than half a
-//!   second; `--progress` forces it on from the start, `--no-progress` off.
+//! - The progress bar (`indicatif`; one per pass: `query`, `show`, or `before`, `move`,
+//!   `after`) goes to stderr when stderr is a terminal and `--json` is not given, for passes
+//!   that last more than half a second; `--progress` shows it from the start (also with
+//!   `--json`), `--no-progress` never.
 //!
-//! Before calling the device, `move` checks the node in `/sys/devices/system/node` (exists,
-//! `online`, `has_memory`) and the process's `Mems_allowed_list`; the kernel's own errors
+//! Before calling the device, `move` checks each destination node in
+//! `/sys/devices/system/node` (exists, `online`, `has_memory`) and the process's
+//! `Mems_allowed_list`; the kernel's own errors
 //! (`ESRCH`, `EPERM`, `EACCES`, `ENODEV`, ...) are reported with their meaning.
 //!
 //! Exit status: 0 when the command ran (pages that failed are in the report), 1 on an error
@@ -64,13 +66,13 @@
 //!
 //! ```text
 //! $ move-pages query --pid 1234
-//! pid 1234: 2560 pages (10.0 MiB)
+//! pid 1234: 2560 pages (10.00 MiB)
 //!   node 0                 2048   80.0%
 //!   node 1                  256   10.0%
 //!   not present (-ENOENT)   256   10.0%
 //!   total                  2560
 //! $ move-pages move --pid 1234 --to 1
-//! pid 1234: 2560 pages (10.0 MiB) to node 1, MPOL_MF_MOVE, 16384 pages per call
+//! pid 1234: 2560 pages (10.00 MiB) to node 1, MPOL_MF_MOVE, extensions group_by_node+exact_status+parallel, 16384 pages per call
 //! before:
 //!   node 0                 2304   90.0%
 //!   not present (-ENOENT)   256   10.0%
@@ -82,6 +84,23 @@
 //!   not present (-ENOENT)   256   10.0%
 //!   total                  2560
 //! ```
+//!
+//! `show` (`other`: pages on no node: not present, zero page, unmovable):
+//!
+//! ```text
+//! $ move-pages show --pid 274
+//! pid 274: 305 pages (1.19 MiB) in 9 mappings, pages per node (other: not present, zero page or unmovable)
+//!  address         perms  node 0  node 1  other  total  mapping
+//!  0x400000        r--p        1       0      0      1  /usr/bin/app
+//!  0x14271000      rw-p        3       0     31     34  [heap]
+//!  0x7f62f85d6000  rw-p       64       0      0     64
+//!  ...
+//!  total                     140       0    165    305
+//! ```
+//!
+//! `move --dry-run` prints where the pages are (`now:`), then `would move N pages` with a
+//! `node A -> node B  COUNT` line per pair, the pages already on their destination and those
+//! left where they are.
 //!
 //! Other statuses: `unmapped, zero page or unmovable (-EFAULT)`, `shared with other processes
 //! (-EACCES)` (needs `--all`), `busy (-EBUSY)`...; `not attempted` counts status slots the
@@ -102,12 +121,24 @@
 //! `move`:
 //!
 //! ```text
-//! {"pid":1234,"page_size":4096,"pages":2560,"node":1,"flags":"MPOL_MF_MOVE","batch":16384,
-//!  "calls":1,
+//! {"pid":1234,"page_size":4096,"pages":2560,"node":1,"flags":"MPOL_MF_MOVE",
+//!  "extensions":["group_by_node","exact_status","parallel"],"batch":16384,"calls":1,
 //!  "before":{"nodes":{"0":2304},"errors":{"ENOENT":256}},
 //!  "after":{"nodes":{"1":2304},"errors":{"ENOENT":256}},
 //!  "not_migrated":0,"failed":{"ENOENT":256},"not_attempted":0}
 //! ```
+//!
+//! With `--from`, `move` has `"from":[..],"to":[..]` instead of `"node"`. `move --dry-run`:
+//!
+//! ```text
+//! {"pid":1234,"page_size":4096,"pages":64,"node":1,"dry_run":true,
+//!  "before":{"nodes":{"0":64},"errors":{}},"moves":[{"from":0,"to":1,"pages":64}],
+//!  "in_place":0,"stay":0}
+//! ```
+//!
+//! `show`: `{"pid":..,"page_size":..,"mappings":[{"start":"0x..","end":"0x..","perms":"rw-p",
+//! "name":"[heap]","pages":N,"nodes":{..},"errors":{..}},..],"total":{"nodes":{..},
+//! "errors":{..}}}`.
 //!
 //! - `pid`: the process's real pid (also for `--pid self`); `pages`: pages selected;
 //! - `calls`: move ioctl calls; `not_migrated`: sum of their positive return values (pages
