@@ -96,11 +96,13 @@ cmd_guest() {
 		-o "$g/migration" "$s/tools/testing/selftests/mm/migration.c" \
 		"$s/tools/testing/selftests/mm/vm_util.c" \
 		"$s/tools/testing/selftests/mm/hugepage_settings.c" -lnuma -lpthread
-	say "building the Rust library's guest test"
+	say "building the Rust library's guest test and example"
 	(cd "$top/tools/move-pages" &&
 	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
-		--example rust_diff --target x86_64-unknown-linux-gnu)
-	cp "$top/tools/move-pages/target/x86_64-unknown-linux-gnu/release/examples/rust_diff" "$g/"
+		--example rust_diff --example query_self --target x86_64-unknown-linux-gnu)
+	for ex in rust_diff query_self; do
+		cp "$top/tools/move-pages/target/x86_64-unknown-linux-gnu/release/examples/$ex" "$g/"
+	done
 	say "building the Rust samples"
 	(cd "$top/samples/rust" &&
 	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \

@@ -3,7 +3,8 @@
 #
 # The samples (samples/*.c and samples/rust), C and Rust alike: the ioctl
 # query and move, and plain move_pages(2) with the takeover on, which must
-# show in the module's counter.
+# show in the module's counter. Then the library's example, query_self: every
+# page of its buffer on a node.
 D=/sys/kernel/debug/move_pages
 n=0 fail=0
 
@@ -23,7 +24,7 @@ check() { # name command...
 }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 for lang in c rust; do
 	p=./sample_
 	[ $lang = rust ] && p=./sample_rust_
@@ -34,4 +35,7 @@ for lang in c rust; do
 	echo 0 >$D/takeover
 	check "${lang}_takeover_off_plain_syscall" ${p}takeover
 done
+check library_example_query_self sh -c \
+	'./query_self >/tmp/qs.out 2>&1; st=$?; cat /tmp/qs.out
+	 [ $st -eq 0 ] && [ "$(grep -Ec "  node [0-9]+$" /tmp/qs.out)" -eq 8 ]'
 exit $fail
