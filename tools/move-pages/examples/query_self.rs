@@ -48,7 +48,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!("{} pages of {page_size} bytes:", pages.len());
-    for (page, status) in pages.iter().zip(&status) {
+    for (&page, status) in pages.iter().zip(&status) {
         if *status >= 0 {
             println!("{page:p}  node {status}");
         } else {

@@ -4,7 +4,7 @@
 # The samples (samples/*.c and samples/rust), C and Rust alike: the ioctl
 # query and move, and plain move_pages(2) with the takeover on, which must
 # show in the module's counter. Then the library's example, query_self: every
-# page of its buffer on a node.
+# page of its buffer on a node, one line a page.
 D=/sys/kernel/debug/move_pages
 n=0 fail=0
 
@@ -37,5 +37,6 @@ for lang in c rust; do
 done
 check library_example_query_self sh -c \
 	'./query_self >/tmp/qs.out 2>&1; st=$?; cat /tmp/qs.out
-	 [ $st -eq 0 ] && [ "$(grep -Ec "  node [0-9]+$" /tmp/qs.out)" -eq 8 ]'
+	 set -- $(sed -n "s/^\(0x[0-9a-f]*\)  node [0-9]*$/\1/p" /tmp/qs.out)
+	 [ $st -eq 0 ] && [ $# -eq 8 ] && [ $(($2 - $1)) -eq 4096 ] && [ $(($8 - $1)) -eq 28672 ]'
 exit $fail
