@@ -223,14 +223,7 @@ impl Job {
             status[..n].fill(UNWRITTEN);
             match pass {
                 Pass::Query => {
-                    let r = backend.move_pages(
-                        self.kernel_pid,
-                        &pages,
-                        None,
-                        &mut status[..n],
-                        0,
-                        Extensions::PLAIN,
-                    );
+                    let r = self.query_into(backend, &pages, &mut status[..n]);
                     let not = r.map_err(|e| fail(e, bar))?;
                     scan.calls += 1;
                     scan.not_migrated += not as u64;
@@ -243,14 +236,7 @@ impl Job {
                         moving.extend_from_slice(&pages);
                         nodes.resize(n, *to as c_int);
                     } else {
-                        let r = backend.move_pages(
-                            self.kernel_pid,
-                            &pages,
-                            None,
-                            &mut status[..n],
-                            0,
-                            Extensions::PLAIN,
-                        );
+                        let r = self.query_into(backend, &pages, &mut status[..n]);
                         r.map_err(|e| fail(e, bar))?;
                         for (&page, &s) in pages.iter().zip(&status[..n]) {
                             if let Some(to) = target.destination(s) {
@@ -279,6 +265,16 @@ impl Job {
             }
             bar.advance(n as u64);
         }
+    }
+
+    /// One query call: the nodes of `pages` into `status`.
+    fn query_into<B: Backend + ?Sized>(
+        &self,
+        backend: &B,
+        pages: &[*mut c_void],
+        status: &mut [c_int],
+    ) -> io::Result<usize> {
+        backend.move_pages(self.kernel_pid, pages, None, status, 0, Extensions::PLAIN)
     }
 
     fn request(&self, target: Option<&Target>, all: bool) -> Request {
