@@ -219,21 +219,9 @@ impl Target {
 /// `move-pages move`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct MoveReport {
-    /// The process.
-    pub pid: u32,
-    /// Bytes per page.
-    pub page_size: u64,
-    /// Pages selected.
-    pub pages: u64,
-    /// The destination of every page (without `--from`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub node: Option<u32>,
-    /// `--from` nodes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<Vec<u32>>,
-    /// `--to` nodes, with `--from`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<Vec<u32>>,
+    /// The process, its pages and where they go.
+    #[serde(flatten)]
+    pub moving: Moving,
     /// `MPOL_MF_MOVE` or `MPOL_MF_MOVE_ALL`.
     pub flags: &'static str,
     /// The module's extensions used (none: plain `move_pages(2)`).
@@ -256,9 +244,6 @@ pub struct MoveReport {
     /// Statuses of the move calls (text report only).
     #[serde(skip)]
     pub result: Histogram,
-    /// The destinations (text report only).
-    #[serde(skip)]
-    pub target: Target,
 }
 
 /// `MPOL_MF_MOVE_ALL` or `MPOL_MF_MOVE`.
@@ -270,11 +255,56 @@ pub fn flags_name(all: bool) -> &'static str {
     }
 }
 
-/// The report's fields for a target.
-pub fn target_fields(t: &Target) -> (Option<u32>, Option<Vec<u32>>, Option<Vec<u32>>) {
-    match t {
-        Target::All(n) => (Some(*n), None, None),
-        Target::Map { from, to } => (None, Some(from.clone()), Some(to.clone())),
+/// What a move or its plan is about: the process, its pages, their destinations (the report's
+/// first fields).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Moving {
+    /// The process.
+    pub pid: u32,
+    /// Bytes per page.
+    pub page_size: u64,
+    /// Pages selected.
+    pub pages: u64,
+    /// The destination of every page (without `--from`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<u32>,
+    /// `--from` nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Vec<u32>>,
+    /// `--to` nodes, with `--from`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<u32>>,
+    /// The destinations (text only; JSON has `node`, or `from` and `to`).
+    #[serde(skip)]
+    pub target: Target,
+}
+
+impl Moving {
+    /// The fields for `pages` pages of process `pid` going to `target`.
+    pub fn new(pid: u32, page_size: u64, pages: u64, target: &Target) -> Self {
+        let (node, from, to) = match target {
+            Target::All(n) => (Some(*n), None, None),
+            Target::Map { from, to } => (None, Some(from.clone()), Some(to.clone())),
+        };
+        Self {
+            pid,
+            page_size,
+            pages,
+            node,
+            from,
+            to,
+            target: target.clone(),
+        }
+    }
+
+    /// `pid P: N pages (SIZE) to node T`.
+    fn text(&self) -> String {
+        format!(
+            "pid {}: {} {}",
+            self.pid,
+            pages_with_size(self.pages, self.page_size),
+            self.target.text()
+        )
     }
 }
 
@@ -290,10 +320,8 @@ impl MoveReport {
     /// The text report.
     pub fn text(&self) -> String {
         let mut out = format!(
-            "pid {}: {} {}, {}, {}, {} pages per call\nbefore:\n{}",
-            self.pid,
-            pages_with_size(self.pages, self.page_size),
-            self.target.text(),
+            "{}, {}, {}, {} pages per call\nbefore:\n{}",
+            self.moving.text(),
             self.flags,
             extensions_text(&self.extensions),
             self.batch,
@@ -304,7 +332,7 @@ impl MoveReport {
             "move: {} {}, {} not migrated",
             self.calls,
             if self.calls == 1 { "call" } else { "calls" },
-            pages_with_size(self.not_migrated, self.page_size),
+            pages_with_size(self.not_migrated, self.moving.page_size),
         );
         if self.result.failed() == 0 && self.result.unwritten == 0 {
             out.push_str("  no page failed\n");
@@ -338,21 +366,9 @@ pub struct Step {
 /// `move-pages move --dry-run`: where the pages are and what a move would do, nothing moved.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PlanReport {
-    /// The process.
-    pub pid: u32,
-    /// Bytes per page.
-    pub page_size: u64,
-    /// Pages selected.
-    pub pages: u64,
-    /// The destination of every page (without `--from`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub node: Option<u32>,
-    /// `--from` nodes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<Vec<u32>>,
-    /// `--to` nodes, with `--from`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<Vec<u32>>,
+    /// The process, its pages and where they go.
+    #[serde(flatten)]
+    pub moving: Moving,
     /// Always true: nothing was moved.
     pub dry_run: bool,
     /// Where the pages are.
@@ -363,9 +379,6 @@ pub struct PlanReport {
     pub in_place: u64,
     /// Pages that would not be moved: on no node of `--from`, or not present.
     pub stay: u64,
-    /// The destinations (text only).
-    #[serde(skip)]
-    pub target: Target,
 }
 
 impl PlanReport {
@@ -390,17 +403,15 @@ impl PlanReport {
     /// The text report.
     pub fn text(&self) -> String {
         let mut out = format!(
-            "pid {}: {} {} (dry run: nothing moved)\nnow:\n{}",
-            self.pid,
-            pages_with_size(self.pages, self.page_size),
-            self.target.text(),
+            "{} (dry run: nothing moved)\nnow:\n{}",
+            self.moving.text(),
             histogram_text(&self.before)
         );
         let moving: u64 = self.moves.iter().map(|s| s.pages).sum();
         let _ = writeln!(
             out,
             "would move {}",
-            pages_with_size(moving, self.page_size)
+            pages_with_size(moving, self.moving.page_size)
         );
         for s in &self.moves {
             let _ = writeln!(out, "  node {} -> node {}  {}", s.from, s.to, s.pages);
@@ -580,10 +591,7 @@ mod tests {
     fn move_report() -> MoveReport {
         let result = hist(&[1, 1, 1, 1, 1, 1, -13, UNWRITTEN, -2, -2]);
         MoveReport {
-            pid: 77,
-            page_size: 4096,
-            pages: 10,
-            node: Some(1),
+            moving: Moving::new(77, 4096, 10, &Target::All(1)),
             flags: flags_name(false),
             batch: 4,
             calls: 3,
@@ -593,7 +601,6 @@ mod tests {
             failed: result.errors.clone(),
             not_attempted: result.unwritten,
             result,
-            target: Target::All(1),
             ..MoveReport::default()
         }
     }
@@ -608,10 +615,12 @@ mod tests {
              \"after\":{\"nodes\":{\"0\":2,\"1\":6},\"errors\":{\"ENOENT\":2}},\
              \"not_migrated\":1,\"failed\":{\"ENOENT\":2,\"EACCES\":1},\"not_attempted\":1}"
         );
+        let target = Target::Map {
+            from: vec![0, 2],
+            to: vec![1, 1],
+        };
         let map = MoveReport {
-            node: None,
-            from: Some(vec![0, 2]),
-            to: Some(vec![1, 1]),
+            moving: Moving::new(77, 4096, 10, &target),
             extensions: Extensions::FASTEST.names(),
             ..move_report()
         };

@@ -7,8 +7,8 @@ use crate::cli::{self, Cli, Command, Common, Pid};
 use crate::error::{Error, Request};
 use crate::nodes::{check_allowed, check_node, with_memory, SYSFS_NODES};
 use crate::report::{
-    flags_name, target_fields, Histogram, MappingRow, MoveReport, PlanReport, QueryReport,
-    ShowReport, Target, UNWRITTEN,
+    flags_name, Histogram, MappingRow, MoveReport, Moving, PlanReport, QueryReport, ShowReport,
+    Target, UNWRITTEN,
 };
 use crate::select::{self, Selection};
 use anyhow::{anyhow, Result};
@@ -267,6 +267,11 @@ impl Job {
         }
     }
 
+    /// The report's fields for a move of the pages to `target`.
+    fn moving(&self, target: &Target) -> Moving {
+        Moving::new(self.pid, self.page_size, self.pages(), target)
+    }
+
     /// One query call: the nodes of `pages` into `status`.
     fn query_into<B: Backend + ?Sized>(
         &self,
@@ -308,20 +313,13 @@ impl Job {
             .map_err(|e| Error::request(e.errno, self.request(None, false)))?
             .hist;
         let (moves, in_place, stay) = PlanReport::plan(&before, target);
-        let (node, from, to) = target_fields(target);
         Ok(PlanReport {
-            pid: self.pid,
-            page_size: self.page_size,
-            pages: self.pages(),
-            node,
-            from,
-            to,
+            moving: self.moving(target),
             dry_run: true,
             before,
             moves,
             in_place,
             stay,
-            target: target.clone(),
         })
     }
 
@@ -351,14 +349,8 @@ impl Job {
         let after = self
             .scan(backend, "after", Pass::Query)
             .map_err(query_err)?;
-        let (node, from, to) = target_fields(target);
         Ok(MoveReport {
-            pid: self.pid,
-            page_size: self.page_size,
-            pages: self.pages(),
-            node,
-            from,
-            to,
+            moving: self.moving(target),
             flags: flags_name(all),
             extensions: self.ext.names(),
             batch: self.batch,
@@ -369,7 +361,6 @@ impl Job {
             failed: moved.hist.errors.clone(),
             not_attempted: moved.hist.unwritten,
             result: moved.hist,
-            target: target.clone(),
         })
     }
 
@@ -810,9 +801,9 @@ mod tests {
         let r = job(&[(0x10000, 0x17000), (0x40000, 0x41000)], 4)
             .move_to(&fake, &Target::All(1), false)
             .unwrap();
-        assert_eq!(r.pages, 8);
+        assert_eq!(r.moving.pages, 8);
         assert_eq!(r.calls, 2);
-        assert_eq!(r.node, Some(1));
+        assert_eq!(r.moving.node, Some(1));
         assert_eq!(r.batch, 4);
         assert_eq!(r.before, hist(&[(0, 5), (1, 1)], &[(2, 2)], 0));
         assert_eq!(r.result, hist(&[(1, 6)], &[(2, 2)], 0));
@@ -1009,9 +1000,9 @@ mod tests {
         let r = job(&[(0x10000, 0x17000), (0x40000, 0x41000)], 16)
             .move_to(&fake, &target, false)
             .unwrap();
-        assert_eq!(r.node, None);
+        assert_eq!(r.moving.node, None);
         assert_eq!(
-            (r.from.clone(), r.to.clone()),
+            (r.moving.from.clone(), r.moving.to.clone()),
             (Some(vec![1]), Some(vec![2]))
         );
         assert_eq!(r.calls, 1);
