@@ -29,7 +29,7 @@ vma_of() {
 after_nodes() { sed -n 's/.*"after":{"nodes":{\([^}]*\)}.*/\1/p' "$1" | tr -d '"' | tr ',' ' '; }
 
 echo "TAP version 13"
-echo "1..20"
+echo "1..19"
 grep -q "^move_pages " /proc/modules || insmod $MOD
 
 ./mp_hammer -r >/tmp/cli_resident.out 2>&1 &
