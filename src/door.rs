@@ -16,8 +16,11 @@ pub(crate) enum Door {
     Ioctl = 0,
     /// `move_pages(2)` from a 64-bit task, redirected by the takeover.
     Syscall = 1,
-    /// `move_pages(2)` from a 32-bit task, redirected by the takeover (a kernel without
-    /// `CONFIG_IA32_EMULATION` has no such task).
-    #[cfg_attr(not(CONFIG_IA32_EMULATION), expect(dead_code))]
+    /// `move_pages(2)` from a 32-bit task, redirected by the takeover (an x86_64 kernel without
+    /// `CONFIG_IA32_EMULATION`, or an arm64 one without `CONFIG_COMPAT`, has no such task).
+    #[cfg_attr(
+        not(any(CONFIG_IA32_EMULATION, all(CONFIG_ARM64, CONFIG_COMPAT))),
+        expect(dead_code)
+    )]
     Syscall32 = 2,
 }

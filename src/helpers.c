@@ -21,7 +21,12 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
+#ifdef CONFIG_X86_KERNEL_IBT
 #include <asm/ibt.h>
+#endif
+#ifdef CONFIG_ARM64_BTI_KERNEL
+#include <asm/insn.h>
+#endif
 #include <asm/syscall.h>
 #include <asm/unistd.h>
 /* struct migration_target_control; built in, folio_isolate_lru() and others. */
@@ -62,7 +67,11 @@ size_t mp_layout(unsigned int item)
 		[MP_LAYOUT_VMA_SIZE] = sizeof(struct vm_area_struct),
 		[MP_LAYOUT_FTRACE_OPS_SIZE] = sizeof(struct ftrace_ops),
 		[MP_LAYOUT_FTRACE_OPS_PRIVATE] = offsetof(struct ftrace_ops, private),
-		[MP_LAYOUT_PT_REGS_DI] = offsetof(struct pt_regs, di),
+#ifdef CONFIG_ARM64
+		[MP_LAYOUT_PT_REGS_ARG0] = offsetof(struct pt_regs, orig_x0),
+#else
+		[MP_LAYOUT_PT_REGS_ARG0] = offsetof(struct pt_regs, di),
+#endif
 	};
 
 	return item < MP_LAYOUT_NR_ITEMS ? layout[item] : 0;
@@ -142,13 +151,32 @@ unsigned long mp_builtin_lookup_name(const char *name)
 }
 #endif
 
-/* Whether the instruction at @addr is exactly ENDBR64 (gen_endbr()). */
-bool mp_is_endbr64(unsigned long addr)
+/*
+ * Whether an indirect call may land on the instruction at @addr, the start of
+ * a function: with x86 IBT, exactly ENDBR64 (gen_endbr(); objtool seals the
+ * others); with arm64 BTI, BTI C or JC, or PACIASP or PACIBSP (landing pads
+ * for BLR too); any instruction without either.
+ */
+bool mp_is_call_target(unsigned long addr)
 {
-#ifdef CONFIG_X86_KERNEL_IBT
+#if defined(CONFIG_X86_KERNEL_IBT)
 	return *(u32 *)addr == gen_endbr();
+#elif defined(CONFIG_ARM64_BTI_KERNEL)
+	u32 insn = le32_to_cpu(*(__le32 *)addr);
+
+	if (!aarch64_insn_is_hint(insn))
+		return false;
+	switch (insn & 0xFE0) {
+	case AARCH64_INSN_HINT_BTIC:
+	case AARCH64_INSN_HINT_BTIJC:
+	case AARCH64_INSN_HINT_PACIASP:
+	case AARCH64_INSN_HINT_PACIBSP:
+		return true;
+	default:
+		return false;
+	}
 #else
-	return false;
+	return true;
 #endif
 }
 
@@ -316,8 +344,10 @@ u32 mp_seccomp_move_pages(const u64 *args)
 		return SECCOMP_RET_ALLOW;
 	/* Pairs with the barriers of seccomp_assign_mode(), as __seccomp_filter(). */
 	smp_rmb();
-#ifdef CONFIG_IA32_EMULATION
+#if defined(CONFIG_IA32_EMULATION)
 	sd.nr = in_compat_syscall() ? __NR_ia32_move_pages : __NR_move_pages;
+#elif defined(CONFIG_ARM64) && defined(CONFIG_COMPAT)
+	sd.nr = in_compat_syscall() ? __NR_compat32_move_pages : __NR_move_pages;
 #else
 	sd.nr = __NR_move_pages;
 #endif

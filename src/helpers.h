@@ -40,7 +40,7 @@ enum mp_layout_item {
 	MP_LAYOUT_VMA_SIZE,
 	MP_LAYOUT_FTRACE_OPS_SIZE,
 	MP_LAYOUT_FTRACE_OPS_PRIVATE,
-	MP_LAYOUT_PT_REGS_DI,
+	MP_LAYOUT_PT_REGS_ARG0,	/* the first syscall argument's register */
 	MP_LAYOUT_NR_ITEMS,
 };
 
@@ -50,7 +50,7 @@ unsigned long mp_kallsyms_lookup_name_addr(void);
 #else
 unsigned long mp_builtin_lookup_name(const char *name);
 #endif
-bool mp_is_endbr64(unsigned long addr);
+bool mp_is_call_target(unsigned long addr);
 size_t mp_folio_walk_bytes(void);
 
 bool mp_folio_test_hugetlb(struct folio *folio);

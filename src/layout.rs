@@ -92,11 +92,7 @@ const ITEMS: [(ffi::mp_layout_item, &str, usize); ffi::mp_layout_item_MP_LAYOUT_
         "offsetof(struct ftrace_ops, private)",
         offset_of!(bindings::ftrace_ops, private),
     ),
-    (
-        ffi::mp_layout_item_MP_LAYOUT_PT_REGS_DI,
-        "offsetof(struct pt_regs, di)",
-        offset_of!(bindings::pt_regs, di),
-    ),
+    crate::door::takeover::PT_REGS_LAYOUT,
 ];
 
 /// Compares every item, logging each mismatch; `EINVAL` if there is any.

@@ -6,9 +6,9 @@
 //! up once, at load, through `kallsyms_lookup_name()` (itself found with a kprobe); built into
 //! the kernel, the linker binds them instead (the C table `mp_builtin_symbols[]`). Each one is
 //! verified before it is trusted: the address must be the start of the named symbol, and a
-//! function must be callable indirectly on this kernel (an IBT kernel seals the `ENDBR` of
-//! functions it never calls indirectly; a kCFI kernel would check a type hash the module cannot
-//! vouch for). Any failure is reported by name and the module refuses to load.
+//! function must be callable indirectly on this kernel (an x86 IBT kernel seals the `ENDBR` of
+//! functions it never calls indirectly, an arm64 BTI kernel gives them no landing pad; a kCFI
+//! kernel would check a type hash the module cannot vouch for). Any failure is reported by name and the module refuses to load.
 
 use crate::ffi::{
     self,
@@ -147,9 +147,10 @@ pub(crate) fn get() -> Result<&'static Symbols> {
 }
 
 /// Checks that `addr` is the start of the kernel symbol `name` and, for a function, that an
-/// indirect call to it is allowed: with IBT it must begin with `ENDBR64` (the kernel seals, with a
-/// NOP, the `ENDBR` of functions it never calls indirectly), and kCFI would reject a call whose
-/// type hash the module cannot check.
+/// indirect call to it is allowed: with x86 IBT it must begin with `ENDBR64` (the kernel seals,
+/// with a NOP, the `ENDBR` of functions it never calls indirectly), with arm64 BTI with a landing
+/// pad (`BTI C`, `PACIASP`...), and kCFI would reject a call whose type hash the module cannot
+/// check.
 fn check_symbol(
     addr: usize,
     name: &CStr,
@@ -177,8 +178,11 @@ fn check_symbol(
     }
     // SAFETY: `addr` is the start of a kernel function (checked above): its first instruction is
     // mapped kernel text.
-    if cfg!(CONFIG_X86_KERNEL_IBT) && !unsafe { ffi::mp_is_endbr64(addr as c_ulong) } {
-        return Err((EPERM, "IBT: its ENDBR is sealed, no indirect call"));
+    if !unsafe { ffi::mp_is_call_target(addr as c_ulong) } {
+        return Err((
+            EPERM,
+            "IBT or BTI: it does not begin with a landing pad, no indirect call",
+        ));
     }
     Ok(())
 }

@@ -12,10 +12,23 @@
 #   build.sh install       modules_install of it (INSTALL_MOD_PATH), depmod
 #   build.sh guest         build the guest programs and the initramfs
 #   build.sh vm MODE [S]   boot the VM and run MODE (run|test), timeout S
+#   build.sh guest-cc      print the guest's C compiler command
+#   build.sh guest-userland  print the directory of the guest's busybox
+#
+# MP_ARCH says the architecture of the test kernel, the module, the guest
+# programs and the VM: x86_64 (the default, the host's own) or arm64
+# (cross-built with LLVM, run under QEMU's TCG). An arm64 build of the module
+# goes to build/arm64/module/, its guest to build/arm64/.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build
+arch=${MP_ARCH:-x86_64}
+case $arch in
+x86_64) out=$top/build ;;
+arm64) out=$top/build/arm64 ;;
+*) echo "MP_ARCH: x86_64 or arm64, not '$arch'" >&2; exit 2 ;;
+esac
+cache=${MP_CACHE:-$HOME/.cache/move_pages}
 export PATH="$HOME/.cargo/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 
@@ -25,7 +38,7 @@ kdir() {
 	if [ -n "${KDIR:-}" ]; then
 		echo "$KDIR"
 	else
-		"$top/tools/kernel/build-kernel.sh" "${KFLAVOUR:-test}"
+		"$top/tools/kernel/build-kernel.sh" "${KFLAVOUR:-test}" "$arch"
 	fi
 }
 
@@ -45,11 +58,32 @@ ksrc() { # the kernel source tree of a build tree
 
 cmd_setup() { "$top/tools/setup-host.sh"; }
 
+# make in the kernel build tree $1 for the module: x86_64 builds it in the
+# source directory, as every external module; arm64 (cross-built) writes its
+# objects to build/arm64/module (Kbuild's MO=), so that the two never mix.
+kmake() { # KDIR ARGS...
+	local k=$1
+	shift
+	case $arch in
+	x86_64) make -s -C "$k" M="$top" LLVM="$(kllvm "$k")" "$@" ;;
+	arm64) mkdir -p "$out/module"
+		make -s -C "$k" M="$top" MO="$out/module" ARCH=arm64 LLVM="$(kllvm "$k")" "$@" ;;
+	esac
+}
+
+# Where the module is once built.
+modko() {
+	case $arch in
+	x86_64) echo "$top/move_pages.ko" ;;
+	arm64) echo "$out/module/move_pages.ko" ;;
+	esac
+}
+
 cmd_module() {
 	local k
 	k=$(kdir)
-	say "building move_pages.ko against $k"
-	make -s -C "$k" M="$top" LLVM="$(kllvm "$k")" ${CLIPPY:+CLIPPY=1} modules
+	say "building move_pages.ko ($arch) against $k"
+	kmake "$k" ${CLIPPY:+CLIPPY=1} modules
 }
 
 # modules_install of the module into $INSTALL_MOD_PATH/lib/modules/KVER/updates;
@@ -58,32 +92,63 @@ cmd_install() {
 	local k
 	k=$(kdir)
 	say "installing move_pages.ko for $(cat "$k/include/config/kernel.release")${INSTALL_MOD_PATH:+ under $INSTALL_MOD_PATH}"
-	make -s -C "$k" M="$top" LLVM="$(kllvm "$k")" \
-		INSTALL_MOD_PATH="${INSTALL_MOD_PATH:-}" INSTALL_MOD_STRIP=1 modules_install
+	kmake "$k" INSTALL_MOD_PATH="${INSTALL_MOD_PATH:-}" INSTALL_MOD_STRIP=1 modules_install
+}
+
+# The guest's C compiler, its selftest make variables, its Rust target, and
+# the directory of its userland (busybox, numactl, libnuma): the host's own
+# for x86_64; for arm64 clang and lld on Debian's cross C libraries, and
+# Debian's arm64 packages unpacked by tools/setup-host.sh.
+guest_toolchain() {
+	case $arch in
+	x86_64)
+		gcc_guest=(gcc)
+		st_vars=(USERLDFLAGS=-static)
+		rust_target=x86_64-unknown-linux-gnu
+		rust_flags="-C target-feature=+crt-static"
+		userland=
+		;;
+	arm64)
+		gcc_guest=(clang-19 --target=aarch64-linux-gnu -fuse-ld=lld)
+		st_vars=(ARCH=arm64 LLVM=-19 "USERLDFLAGS=-static -fuse-ld=lld")
+		rust_target=aarch64-unknown-linux-gnu
+		rust_flags="-C target-feature=+crt-static -C linker=clang-19 -C link-arg=--target=aarch64-linux-gnu -C link-arg=-fuse-ld=lld"
+		userland=$cache/arm64-root
+		[ -f "$userland/.unpacked" ] || { say "no $userland: run tools/setup-host.sh"; exit 1; }
+		;;
+	esac
+}
+
+# cargo build --release of the crate in $1 for the guest, with ARGS.
+guest_cargo() { # DIR ARGS...
+	local d=$1
+	shift
+	(cd "$d" && RUSTFLAGS="$rust_flags" cargo build -q --release --target "$rust_target" "$@")
 }
 
 cmd_guest() {
-	local k s g cflags
+	local k s g cflags gcc_guest st_vars rust_target rust_flags userland
 	k=$(kdir)
 	s=$(ksrc "$k")
 	g=$out/guest
+	guest_toolchain
 	mkdir -p "$g" "$out/initramfs/bin"
 	cflags=(-O2 -Wall -Wextra -static -D_GNU_SOURCE
 		-I"$top/include/uapi" -I"$s/tools/testing/selftests"
 		-I"$top/tools/testing/selftests/move_pages")
-	say "building guest programs"
-	gcc "${cflags[@]}" -o "$g/guest-exit" "$top/tools/vm/guest-exit.c"
-	gcc "${cflags[@]}" -o "$g/move_pages_demo" "$top/samples/move_pages_demo.c"
+	say "building guest programs ($arch)"
+	"${gcc_guest[@]}" "${cflags[@]}" -o "$g/guest-exit" "$top/tools/vm/guest-exit.c"
+	"${gcc_guest[@]}" "${cflags[@]}" -o "$g/move_pages_demo" "$top/samples/move_pages_demo.c"
 	local sample
 	for sample in query move takeover; do
-		gcc "${cflags[@]}" -o "$g/sample_$sample" "$top/samples/$sample.c"
+		"${gcc_guest[@]}" "${cflags[@]}" -o "$g/sample_$sample" "$top/samples/$sample.c"
 	done
 	# The selftests as a kernel tree builds and installs them (kselftest
 	# target, run_kselftest.sh; statically linked for the initramfs), and the
 	# programs the suite also runs directly, from there.
 	local st=$top/tools/testing/selftests/move_pages p
 	rm -rf "$out/kselftest"
-	"$top/tools/intree.sh" selftests "$out/kselftest" USERLDFLAGS=-static
+	"$top/tools/intree.sh" selftests "$out/kselftest" "${st_vars[@]}"
 	for p in basic_test diff_test diff_test32 diff_fuzz diff_fuzz32 mp_hammer mp_hammer32 \
 		fuzz fuzz32 ext_test exact_test exact_test32 target_test target_test32 stress; do
 		cp "$out/kselftest/move_pages/$p" "$g/"
@@ -91,41 +156,35 @@ cmd_guest() {
 	mkdir -p "$g/corpus"
 	cp "$st"/corpus/*.cases "$g/corpus/"
 	# The kernel's own selftest of migration through move_pages(2), libnuma linked in.
-	gcc -O2 -static -D_GNU_SOURCE -w -I"$s/tools/testing/selftests" \
+	"${gcc_guest[@]}" -O2 -static -D_GNU_SOURCE -w -I"$s/tools/testing/selftests" \
 		-I"$s/tools/testing/selftests/mm" -I"$s/tools/include/uapi" \
+		${userland:+-I"$userland/usr/include" -L"$userland/usr/lib/aarch64-linux-gnu"} \
 		-o "$g/migration" "$s/tools/testing/selftests/mm/migration.c" \
 		"$s/tools/testing/selftests/mm/vm_util.c" \
 		"$s/tools/testing/selftests/mm/hugepage_settings.c" -lnuma -lpthread
 	say "building the Rust library's guest test and example"
-	(cd "$top/tools/move-pages" &&
-	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
-		--example rust_diff --example query_self --target x86_64-unknown-linux-gnu)
+	guest_cargo "$top/tools/move-pages" --example rust_diff --example query_self
 	for ex in rust_diff query_self; do
-		cp "$top/tools/move-pages/target/x86_64-unknown-linux-gnu/release/examples/$ex" "$g/"
+		cp "$top/tools/move-pages/target/$rust_target/release/examples/$ex" "$g/"
 	done
 	say "building the Rust samples"
-	(cd "$top/samples/rust" &&
-	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
-		--target x86_64-unknown-linux-gnu)
+	guest_cargo "$top/samples/rust"
 	for sample in query move takeover; do
-		cp "$top/samples/rust/target/x86_64-unknown-linux-gnu/release/$sample" \
-			"$g/sample_rust_$sample"
+		cp "$top/samples/rust/target/$rust_target/release/$sample" "$g/sample_rust_$sample"
 	done
 	say "building the command-line tool"
-	(cd "$top/tools/move-pages-cli" &&
-	 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release \
-		--target x86_64-unknown-linux-gnu)
-	cp "$top/tools/move-pages-cli/target/x86_64-unknown-linux-gnu/release/move-pages" "$g/"
+	guest_cargo "$top/tools/move-pages-cli"
+	cp "$top/tools/move-pages-cli/target/$rust_target/release/move-pages" "$g/"
 	cp "$top"/tools/testing/selftests/move_pages/*.sh "$top/tools/vm/demo.sh" "$g/"
-	cp "$top/move_pages.ko" "$g/"
+	cp "$(modko)" "$g/"
 	# numactl's migratepages, with the shared libraries it needs.
-	cp /usr/bin/migratepages "$g/"
+	cp "$userland/usr/bin/migratepages" "$g/"
 
 	say "building initramfs"
 	local root=$out/initramfs
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,guest}
-	cp /bin/busybox "$root/bin/busybox"
+	cp "$userland/bin/busybox" "$root/bin/busybox"
 	cp "$top/tools/vm/init" "$root/init"
 	chmod +x "$root/init"
 	cp -a "$g"/. "$root/guest/"
@@ -137,27 +196,37 @@ cmd_guest() {
 		cp -a "$MP_GUEST_EXTRA"/. "$root/guest/"
 	fi
 	local lib
-	for lib in $(ldd /usr/bin/migratepages | grep -oE '/[^ ]+'); do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
+	case $arch in
+	x86_64) for lib in $(ldd /usr/bin/migratepages | grep -oE '/[^ ]+'); do
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done ;;
+	arm64) # Its interpreter and libraries (readelf -d: libnuma.so.1, libc.so.6).
+		mkdir -p "$root/lib/aarch64-linux-gnu"
+		cp -L /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 "$root/lib/"
+		cp -L /usr/aarch64-linux-gnu/lib/libc.so.6 \
+			"$userland/usr/lib/aarch64-linux-gnu/libnuma.so.1" "$root/lib/aarch64-linux-gnu/" ;;
+	esac
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 }
 
 cmd_vm() {
-	local k mode=$1 limit=${2:-900}
+	local k mode=$1 limit=${2:-900} image
 	k=$(kdir)
-	local accel
-	accel=${MP_ACCEL:-$("$top/tools/vm/probe-kvm.sh" "$k/arch/x86/boot/bzImage" \
-		"$out/initramfs.cpio.gz")}
+	local accel=tcg
+	case $arch in
+	x86_64) image=$k/arch/x86/boot/bzImage
+		accel=${MP_ACCEL:-$("$top/tools/vm/probe-kvm.sh" "$image" "$out/initramfs.cpio.gz")} ;;
+	arm64) image=$k/arch/arm64/boot/Image ;;
+	esac
 	# Debug facilities the kernel has but keeps off unless asked at boot.
 	# Page poisoning (CONFIG_PAGE_POISONING) stays off: it costs about 15% of
 	# the run; MP_APPEND=page_poison=1 turns it on.
 	local boot=
 	grep -qx CONFIG_PAGE_OWNER=y "$k/.config" && boot="$boot page_owner=on"
-	say "booting $k/arch/x86/boot/bzImage (mode $mode, $accel${boot:+,$boot})"
-	MP_APPEND="${boot# } ${MP_APPEND:-}" MP_ACCEL=$accel "$top/tools/vm/run-vm.sh" "$k/arch/x86/boot/bzImage" "$out/initramfs.cpio.gz" \
-		"$mode" "$out/vm-$mode" "$limit"
+	say "booting $image (mode $mode, $accel${boot:+,$boot})"
+	MP_APPEND="${boot# } ${MP_APPEND:-}" MP_ACCEL=$accel MP_ARCH=$arch "$top/tools/vm/run-vm.sh" \
+		"$image" "$out/initramfs.cpio.gz" "$mode" "$out/vm-$mode" "$limit"
 }
 
 # The user-space tools for this host: the command-line tool and the samples.
@@ -181,7 +250,7 @@ cmd_tools() {
 cmd_rust_analyzer() {
 	local k
 	k=$(kdir)
-	make -s -C "$k" M="$top" LLVM="$(kllvm "$k")" rust-analyzer
+	kmake "$k" rust-analyzer
 	python3 - "$top/rust-project.json" "$top/src/move_pages.rs" <<'PY'
 import json
 import sys
@@ -216,6 +285,8 @@ cmd=${1:-}
 shift || true
 case $cmd in
 setup) cmd_setup ;;
+guest-cc) guest_toolchain; echo "${gcc_guest[*]}" ;;
+guest-userland) guest_toolchain; echo "${userland:-/}" ;;
 kdir) kdir ;;
 ksrc) ksrc "$(kdir)" ;;
 llvm) kllvm "$(kdir)" ;;
@@ -225,5 +296,5 @@ module) cmd_module ;;
 install) cmd_install ;;
 guest) cmd_guest ;;
 vm) cmd_vm "$@" ;;
-*) echo "usage: $0 setup|kdir|ksrc|llvm|rust-analyzer|module|install|tools|guest|vm MODE [TIMEOUT]" >&2; exit 2 ;;
+*) echo "usage: $0 setup|kdir|ksrc|llvm|rust-analyzer|module|install|tools|guest|vm MODE [TIMEOUT]|guest-cc|guest-userland" >&2; exit 2 ;;
 esac

@@ -18,7 +18,8 @@ SUDO=
 if [ ! -f "$SOURCES" ]; then
 	say "adding trixie-backports and bookworm-backports apt sources"
 	$SUDO tee "$SOURCES" >/dev/null <<'SRC'
-# linux-source-7.3 (trixie-backports) and qemu-system-x86 (bookworm-backports).
+# linux-source-7.3 (trixie-backports), qemu-system-x86 and qemu-system-arm
+# (bookworm-backports).
 # Only the backports suites: backports are never installed by default.
 Types: deb
 URIs: http://deb.debian.org/debian
@@ -29,11 +30,16 @@ SRC
 	rm -f "$STAMP_DIR/apt-updated"
 fi
 
+# The arm64 guest's C programs (64-bit, and 32-bit for the compat entry) are
+# cross-built with clang-19 and lld-19 on the cross C libraries: Debian's
+# cross gcc packages conflict with gcc-multilib, which the x86_64 guest's
+# 32-bit programs need.
 PKGS_MAIN="bc bison flex libelf-dev libssl-dev cpio kmod busybox-static
 	libclang1-19 libclang-19-dev clang-19 lld-19 llvm-19 xz-utils gcc make python3 perl
-	libnuma-dev numactl gcc-multilib python3-matplotlib dkms rsync"
+	libnuma-dev numactl gcc-multilib python3-matplotlib dkms rsync
+	libc6-dev-arm64-cross libgcc-12-dev-arm64-cross libc6-dev-armhf-cross libgcc-12-dev-armhf-cross"
 PKGS_BPO13="linux-source-7.3"
-PKGS_BPO12="qemu-system-x86"
+PKGS_BPO12="qemu-system-x86 qemu-system-arm"
 
 missing=
 for p in $PKGS_MAIN $PKGS_BPO13 $PKGS_BPO12; do
@@ -66,6 +72,34 @@ if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
 	say "rustup component add rust-src"
 	rustup component add rust-src
 fi
+# The arm64 guest's Rust programs (tools/build.sh guest with MP_ARCH=arm64).
+if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
+	say "rustup target add aarch64-unknown-linux-gnu"
+	rustup target add aarch64-unknown-linux-gnu
+fi
+
+# The arm64 guest's userland that has no cross package: busybox, numactl's
+# migratepages and libnuma (the kernel's migration selftest links it), as
+# Debian builds them for arm64, unpacked into the cache (nothing installed).
+ARM64_DEBS="busybox-static libnuma-dev libnuma1 numactl"
+ARM64_ROOT=$STAMP_DIR/arm64-root
+if [ ! -f "$ARM64_ROOT/.unpacked" ]; then
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		say "dpkg --add-architecture arm64 (package lists only; nothing of it is installed)"
+		$SUDO dpkg --add-architecture arm64
+		$SUDO apt-get update -qq
+	fi
+	say "fetching the arm64 guest userland: $ARM64_DEBS"
+	rm -rf "$ARM64_ROOT" "$ARM64_ROOT.debs"
+	mkdir -p "$ARM64_ROOT.debs"
+	(cd "$ARM64_ROOT.debs" && apt-get download -qq -o APT::Sandbox::User=root $(printf '%s:arm64 ' $ARM64_DEBS))
+	for deb in "$ARM64_ROOT.debs"/*.deb; do
+		dpkg-deb -x "$deb" "$ARM64_ROOT"
+	done
+	rm -rf "$ARM64_ROOT.debs"
+	touch "$ARM64_ROOT/.unpacked"
+fi
+
 if ! command -v bindgen >/dev/null || ! bindgen --version | grep -q " $BINDGEN_VERSION\$"; then
 	say "cargo install bindgen-cli $BINDGEN_VERSION"
 	cargo install --locked --version "$BINDGEN_VERSION" bindgen-cli

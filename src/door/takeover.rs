@@ -3,10 +3,12 @@
 //! The syscall takeover: `move_pages(2)` of every process served by this module.
 //!
 //! An out-of-tree module cannot change the syscall table, so it does what live patching does:
-//! an `ftrace_ops` with `FTRACE_OPS_FL_IPMODIFY`, filtered on the kernel's entry points
-//! (`__x64_sys_move_pages` and, with IA32 emulation, `__ia32_sys_move_pages`), whose callback
-//! sets the return address of the ftrace trampoline to the module's own entry point with the
-//! same signature. The native function body is then never run.
+//! an `ftrace_ops` with `FTRACE_OPS_FL_IPMODIFY`, filtered on the kernel's entry points, whose
+//! callback sets the return address of the ftrace trampoline to the module's own entry point
+//! with the same signature. The native function body is then never run. The entry points and
+//! their register ABI are the architecture's ([`arch`]: `__x64_sys_move_pages` and, with IA32
+//! emulation, `__ia32_sys_move_pages` on x86_64; `__arm64_sys_move_pages`, which 32-bit
+//! callers reach too, on arm64); the rest is common.
 //!
 //! Off by default; `takeover=1` at load or `1` written to
 //! `/sys/kernel/debug/move_pages/takeover` turns it on, `0` off.
@@ -31,6 +33,11 @@ use crate::{
         Request, //
     },
     symbols,
+};
+pub(crate) use arch::PT_REGS_LAYOUT;
+use arch::{
+    ENTRY_POINTS,
+    NR_ENTRY_POINTS, //
 };
 use core::fmt;
 use kernel::{
@@ -70,69 +77,26 @@ impl Drop for InFlight {
     }
 }
 
+#[cfg(CONFIG_ARM64)]
+#[path = "takeover/arm64.rs"]
+mod arch;
+#[cfg(CONFIG_X86_64)]
+#[path = "takeover/x86_64.rs"]
+mod arch;
+
+/// One of the architecture's syscall entry points: its name and the module's replacement,
+/// which has the same signature.
+pub(super) struct EntryPoint {
+    name: &'static CStr,
+    target: unsafe extern "C" fn(*const bindings::pt_regs) -> c_long,
+}
+
+/// Serves a redirected call: the request decoded from its registers, through `door`.
 fn serve_regs(door: Door, req: Request) -> c_long {
     let _in = InFlight::enter();
     match request::serve(door, &req) {
         Ok(n) => n as c_long,
         Err(e) => e.to_errno() as c_long,
-    }
-}
-
-/// The module's `__x64_sys_move_pages(const struct pt_regs *)`.
-///
-/// # Safety
-///
-/// Only reached through the takeover's redirection of the syscall entry, with `regs` the
-/// syscall's register frame.
-unsafe extern "C" fn x64_sys_move_pages(regs: *const bindings::pt_regs) -> c_long {
-    // SAFETY: By the function's contract `regs` is the live register frame of the syscall.
-    serve_regs(Door::Syscall, x64_request(unsafe { &*regs }))
-}
-
-/// The arguments of `__x64_sys_move_pages()` in its register frame `r` (rdi, rsi, rdx, r10,
-/// r8, r9), converted to the syscall's C types as its stub does: `pid_t`, `unsigned long`,
-/// three pointers, `int`.
-fn x64_request(r: &bindings::pt_regs) -> Request {
-    Request {
-        pid: r.di as i32,
-        nr_pages: r.si as u64,
-        pages: r.dx,
-        nodes: r.r10,
-        status: r.r8,
-        flags: r.r9 as u32,
-        ext_flags: 0,
-        workers: 0,
-    }
-}
-
-/// The module's `__ia32_sys_move_pages(const struct pt_regs *)`: 32-bit arguments in
-/// ebx, ecx, edx, esi, edi, ebp, zero-extended as the compat stub does.
-///
-/// # Safety
-///
-/// As for [`x64_sys_move_pages`].
-#[cfg(CONFIG_IA32_EMULATION)]
-unsafe extern "C" fn ia32_sys_move_pages(regs: *const bindings::pt_regs) -> c_long {
-    // SAFETY: By the function's contract `regs` is the live register frame of the syscall.
-    serve_regs(Door::Syscall32, ia32_request(unsafe { &*regs }))
-}
-
-/// The arguments of `__ia32_sys_move_pages()` in its register frame `r`: ebx, ecx, edx, esi,
-/// edi, ebp, each the low 32 bits of its register (the compat stub's `(u32)regs->bx`...), then
-/// converted to the C types: `pid_t` (signed), `compat_ulong_t`, three zero-extended pointers,
-/// `int`.
-#[cfg(CONFIG_IA32_EMULATION)]
-fn ia32_request(r: &bindings::pt_regs) -> Request {
-    let arg = |v: c_ulong| v as u32;
-    Request {
-        pid: arg(r.bx) as i32,
-        nr_pages: u64::from(arg(r.cx)),
-        pages: arg(r.dx) as usize,
-        nodes: arg(r.si) as usize,
-        status: arg(r.di) as usize,
-        flags: arg(r.bp),
-        ext_flags: 0,
-        workers: 0,
     }
 }
 
@@ -155,11 +119,9 @@ unsafe extern "C" fn redirect(
 
 /// One redirected entry point.
 struct Entry {
-    name: &'static CStr,
+    point: &'static EntryPoint,
     /// Address of the kernel's entry, if it exists on this kernel.
     addr: Option<usize>,
-    /// Address of the module's replacement.
-    target: usize,
 }
 
 /// The takeover: its ftrace ops and whether they are registered.
@@ -173,8 +135,8 @@ pub(crate) struct Takeover {
     #[pin]
     enabled: Mutex<bool>,
     #[pin]
-    ops: [Opaque<bindings::ftrace_ops>; 2],
-    entries: KVec<Entry>,
+    ops: [Opaque<bindings::ftrace_ops>; NR_ENTRY_POINTS],
+    entries: [Entry; NR_ENTRY_POINTS],
 }
 
 // SAFETY: The ftrace ops are only accessed under `enabled`'s lock (type invariant); ftrace
@@ -186,29 +148,15 @@ unsafe impl Sync for Takeover {}
 impl Takeover {
     /// A takeover, off, for the entry points this kernel has.
     pub(crate) fn new() -> impl PinInit<Self, Error> {
-        let mut entries = KVec::new();
         let syms = symbols::get();
-        let find = |name: &CStr| syms.ok().and_then(|s| s.lookup_optional(name));
-        let x64 = Entry {
-            name: c"__x64_sys_move_pages",
-            addr: find(c"__x64_sys_move_pages"),
-            target: x64_sys_move_pages as *const () as usize,
-        };
-        #[cfg(CONFIG_IA32_EMULATION)]
-        let ia32 = Entry {
-            name: c"__ia32_sys_move_pages",
-            addr: find(c"__ia32_sys_move_pages"),
-            target: ia32_sys_move_pages as *const () as usize,
-        };
+        let entries = ENTRY_POINTS.each_ref().map(|point| Entry {
+            point,
+            addr: syms.ok().and_then(|s| s.lookup_optional(point.name)),
+        });
         try_pin_init!(Self {
             enabled <- new_mutex!(false),
             ops <- pin_init::pin_init_array_from_fn(|_| Opaque::zeroed()),
-            entries: {
-                entries.push(x64, GFP_KERNEL)?;
-                #[cfg(CONFIG_IA32_EMULATION)]
-                entries.push(ia32, GFP_KERNEL)?;
-                entries
-            },
+            entries,
         })
     }
 
@@ -273,7 +221,7 @@ impl Takeover {
         let Some(addr) = entry.addr else {
             pr_err!(
                 "takeover: kernel symbol {} not found\n",
-                entry.name.to_str().unwrap_or("?")
+                entry.point.name.to_str().unwrap_or("?")
             );
             return Err(ENOENT);
         };
@@ -283,9 +231,9 @@ impl Takeover {
         unsafe {
             (*ops).func = Some(redirect);
             (*ops).flags = bindings::FTRACE_OPS_FL_IPMODIFY as c_ulong;
-            (*ops).private = entry.target as *mut c_void;
+            (*ops).private = entry.point.target as *mut c_void;
         }
-        let name = entry.name.to_str().unwrap_or("?");
+        let name = entry.point.name.to_str().unwrap_or("?");
         // SAFETY: `ops` is a valid ftrace_ops; `addr` a kernel text address.
         let mut ret = unsafe { bindings::ftrace_set_filter_ip(ops, addr as c_ulong, 0, 0) };
         if ret != 0 {
@@ -356,60 +304,5 @@ pub(crate) fn store(t: &Takeover, reader: &mut UserSliceReader) -> Result {
         Some(b'1' | b'y' | b'Y') => t.enable(),
         Some(b'0' | b'n' | b'N') => t.disable(true),
         _ => Err(EINVAL),
-    }
-}
-
-#[kunit_tests(move_pages_takeover)]
-mod tests {
-    use super::*;
-
-    /// A frame whose every register holds a distinct value with its upper half set.
-    fn frame() -> bindings::pt_regs {
-        bindings::pt_regs {
-            di: 0xffff_ffff_0000_0007,
-            si: 0x1_0000_0003,
-            dx: 0x7f00_0000_1000,
-            r10: 0x7f00_0000_2000,
-            r8: 0x7f00_0000_3000,
-            r9: 0xdead_0000_0002,
-            bx: 0xaaaa_aaaa_ffff_fffe,
-            cx: 0xbbbb_bbbb_ffff_ffff,
-            bp: 0xcccc_cccc_0000_0004,
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn x64_arguments_are_the_six_argument_registers() {
-        let q = x64_request(&frame());
-        // pid_t and int take the low 32 bits; unsigned long and pointers all 64.
-        assert_eq!(q.pid, 7);
-        assert_eq!(q.nr_pages, 0x1_0000_0003);
-        assert_eq!(q.pages, 0x7f00_0000_1000);
-        assert_eq!(q.nodes, 0x7f00_0000_2000);
-        assert_eq!(q.status, 0x7f00_0000_3000);
-        assert_eq!(q.flags, 2);
-        assert_eq!((q.ext_flags, q.workers), (0, 0));
-        let mut r = frame();
-        r.di = 0xffff_ffff;
-        assert_eq!(x64_request(&r).pid, -1);
-    }
-
-    #[cfg(CONFIG_IA32_EMULATION)]
-    #[test]
-    fn ia32_arguments_are_the_low_halves_zero_extended() {
-        let mut r = frame();
-        r.dx = 0xffff_ffff_8000_1000;
-        r.si = 0x1_0000_2000;
-        r.di = 0xffff_ffff_ffff_f000;
-        let q = ia32_request(&r);
-        // ebx 0xfffffffe is pid_t -2; ecx is compat_ulong_t 0xffffffff, never sign-extended.
-        assert_eq!(q.pid, -2);
-        assert_eq!(q.nr_pages, 0xffff_ffff);
-        assert_eq!(q.pages, 0x8000_1000);
-        assert_eq!(q.nodes, 0x2000);
-        assert_eq!(q.status, 0xffff_f000);
-        assert_eq!(q.flags, 4);
-        assert_eq!((q.ext_flags, q.workers), (0, 0));
     }
 }

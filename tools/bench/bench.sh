@@ -18,14 +18,23 @@
 # Usage: bench.sh [--plot-only]
 #   MP_BENCH_ARGS    options of mp_bench, e.g. "-q" (quick) or "-r 7 -w W1,W3"
 #   MP_BENCH_TIMEOUT seconds the guest may run (default 1800)
-#   MP_ACCEL         kvm or tcg (default: tools/vm/probe-kvm.sh decides)
+#   MP_ACCEL         kvm or tcg (default: tools/vm/probe-kvm.sh decides; arm64: tcg)
+#   MP_ARCH          x86_64 (default) or arm64 (make bench ARCH=arm64): the arm64
+#                    run kernel, module and mp_bench, in the arm64 VM; results in
+#                    build/arm64/bench/
 #   KDIR             a built kernel tree to use instead of the run flavour
 # Exit status: the guest's (0 when every check passed), as for run-vm.sh.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tools/bench
-out=$top/build/bench
+arch=${MP_ARCH:-x86_64}
+case $arch in
+x86_64) out=$top/build/bench; qemu=qemu-system-x86_64; archvar=() ;;
+arm64) out=$top/build/arm64/bench; qemu=qemu-system-aarch64; archvar=(ARCH=arm64) ;;
+*) echo "MP_ARCH: x86_64 or arm64" >&2; exit 2 ;;
+esac
+export MP_ARCH=$arch
 export PATH="$HOME/.cargo/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 
@@ -62,7 +71,10 @@ mkdir -p "$out"
 
 k=$(KFLAVOUR=run "$top/tools/build.sh" kdir)
 if [ -e "$k/source" ]; then s=$(readlink -f "$k/source"); else s=$k; fi
-bz=$k/arch/x86/boot/bzImage
+case $arch in
+x86_64) bz=$k/arch/x86/boot/bzImage ;;
+arm64) bz=$k/arch/arm64/boot/Image ;;
+esac
 
 # The module, from a copy of its sources: only changed files are copied, so
 # that Kbuild rebuilds only what changed.
@@ -81,26 +93,28 @@ for f in $(sources "$m"); do
 	[ -e "$top/$f" ] || rm -f "$m/$f"
 done
 say "building the module in $m against $k"
-make -s -C "$k" M="$m" LLVM="$(KDIR=$k "$top/tools/build.sh" llvm)" modules
+make -s -C "$k" M="$m" "${archvar[@]}" LLVM="$(KDIR=$k "$top/tools/build.sh" llvm)" modules
 
 say "building mp_bench and the initramfs"
 g=$out/guest
 mkdir -p "$g"
 cflags=(-O2 -Wall -Wextra -static -D_GNU_SOURCE -I"$top/include/uapi"
 	-I"$s/tools/testing/selftests" -I"$top/tools/testing/selftests/move_pages")
-gcc "${cflags[@]}" -o "$g/mp_bench" "$here/mp_bench.c"
-gcc "${cflags[@]}" -o "$g/guest-exit" "$top/tools/vm/guest-exit.c"
+read -ra cc <<<"$("$top/tools/build.sh" guest-cc)"
+"${cc[@]}" "${cflags[@]}" -o "$g/mp_bench" "$here/mp_bench.c"
+"${cc[@]}" "${cflags[@]}" -o "$g/guest-exit" "$top/tools/vm/guest-exit.c"
 cp "$m/move_pages.ko" "$g/"
 root=$out/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,guest}
-cp /bin/busybox "$root/bin/busybox"
+cp "$("$top/tools/build.sh" guest-userland)/bin/busybox" "$root/bin/busybox"
 cp "$here/init" "$root/init"
 chmod +x "$root/init"
 cp -a "$g"/. "$root/guest/"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 
-accel=${MP_ACCEL:-$("$top/tools/vm/probe-kvm.sh" "$bz" "$out/initramfs.cpio.gz")}
+accel=tcg
+[ "$arch" = arm64 ] || accel=${MP_ACCEL:-$("$top/tools/vm/probe-kvm.sh" "$bz" "$out/initramfs.cpio.gz")}
 args=${MP_BENCH_ARGS:-}
 limit=${MP_BENCH_TIMEOUT:-1800}
 say "booting $bz ($accel), mp_bench ${args:-(full run)}, timeout ${limit}s"
@@ -131,7 +145,8 @@ python3 "$here/report.py" build "$out" \
 	"host_cpu=$cpu" \
 	"host_nproc=$(nproc)" \
 	"accel=$accel" \
-	"qemu=$(qemu-system-x86_64 --version | head -1)" \
+	"qemu=$($qemu --version | head -1)" \
+	"arch=$arch" \
 	"date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	"command=$0 $*" \
 	"mp_bench_args=$args" \

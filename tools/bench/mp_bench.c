@@ -376,12 +376,20 @@ static double run_calls(int module, void **pages, const int *nodes, int *status,
 /* The copy bound: node-0 pages copied to node-1 pages like copy_page(). */
 static struct region copy_src, copy_dst;
 
+#if defined(__x86_64__)
 static inline void copy_page_movsq(void *to, const void *from)
 {
 	unsigned long cnt = QWORDS;
 
 	asm volatile("rep movsq" : "+D" (to), "+S" (from), "+c" (cnt) : : "memory");
 }
+#else
+/* arm64's copy_page() and copy_mc_to_kernel() are loops of ldp/stp, as memcpy() is. */
+static inline void copy_page_movsq(void *to, const void *from)
+{
+	memcpy(to, from, PAGE_SZ);
+}
+#endif
 
 struct copy_cache {
 	unsigned long pages;
@@ -409,12 +417,19 @@ static void copy_setup(void)
  * copy_mc_to_kernel(), which is copy_mc_enhanced_fast_string() (rep movsb)
  * on a CPU with ERMS.
  */
+#if defined(__x86_64__)
 static inline void copy_page_movsb(void *to, const void *from)
 {
 	unsigned long cnt = PAGE_SZ;
 
 	asm volatile("rep movsb" : "+D" (to), "+S" (from), "+c" (cnt) : : "memory");
 }
+#else
+static inline void copy_page_movsb(void *to, const void *from)
+{
+	memcpy(to, from, PAGE_SZ);
+}
+#endif
 
 static int copy_bytes;	/* copy_loop() with rep movsb instead of rep movsq */
 

@@ -21,7 +21,7 @@ extern "C" {
     fn sysconf(name: c_int) -> c_long;
 }
 
-// <sys/mman.h> and <unistd.h> of Linux on x86 and most other architectures.
+// <sys/mman.h> and <unistd.h> of Linux on x86_64 and aarch64 (and most other architectures).
 const PROT_READ: c_int = 1;
 const PROT_WRITE: c_int = 2;
 const MAP_PRIVATE: c_int = 2;

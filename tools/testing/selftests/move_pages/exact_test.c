@@ -49,6 +49,8 @@
 #define MP_AUDIT_ARCH	AUDIT_ARCH_I386
 #elif defined(__aarch64__)
 #define MP_AUDIT_ARCH	AUDIT_ARCH_AARCH64
+#elif defined(__arm__)
+#define MP_AUDIT_ARCH	AUDIT_ARCH_ARM
 #endif
 
 /* What one call did, as compared between the native call and the module. */

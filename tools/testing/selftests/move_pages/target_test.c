@@ -31,7 +31,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <linux/capability.h>
-#ifdef __x86_64__
+/* The threaded scenarios: the 64-bit build (any architecture) only. */
+#if __SIZEOF_POINTER__ == 8
+#define MP_THREADED 1
 #include <pthread.h>
 #endif
 
@@ -357,7 +359,7 @@ static void owner_finish(struct owner_ctx *c)
 	waitpid(c->sharer, NULL, 0);
 }
 
-#ifdef __x86_64__
+#ifdef MP_THREADED
 static void *owner_thread(void *arg)
 {
 	struct owner_ctx *c = arg;
@@ -408,7 +410,7 @@ static void owner_main(const struct scenario *sc, struct owner_ctx *c)
 	/* A change of uid makes a process undumpable: set it as the scenario says. */
 	prctl(PR_SET_DUMPABLE, !sc->undumpable, 0, 0, 0);
 	c->r->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-#ifdef __x86_64__
+#ifdef MP_THREADED
 	if (sc->target == T_LEADER_EXITED || sc->target == T_LIVE_THREAD) {
 		/* Not on the stack of the thread about to exit. */
 		static struct owner_ctx ctx;
@@ -598,7 +600,7 @@ FIXTURE_VARIANT_ADD(target, zombie_move_other_uid) {
 		.flags = MPOL_MF_MOVE, .native_err = EPERM },
 };
 
-#ifdef __x86_64__
+#ifdef MP_THREADED
 /*
  * 3. (the deterministic part) A process whose main thread has exited while
  * another thread waits: its pid names the exited leader, whose mm is gone;
@@ -785,7 +787,7 @@ struct race_count {
 	long dead_before_zombie;
 };
 
-#ifdef __x86_64__
+#ifdef MP_THREADED
 static void *blocked_thread(void *arg)
 {
 	for (;;)
@@ -948,7 +950,7 @@ FIXTURE_VARIANT_ADD(exiting, move) {
 	.query = 0,
 };
 
-#ifdef __x86_64__
+#ifdef MP_THREADED
 FIXTURE_VARIANT_ADD(exiting, threaded_query) {
 	.query = 1,
 	.threaded = 1,
