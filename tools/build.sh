@@ -14,6 +14,7 @@
 #   build.sh vm MODE [S]   boot the VM and run MODE (run|test), timeout S
 #   build.sh guest-cc      print the guest's C compiler command
 #   build.sh guest-userland  print the directory of the guest's busybox
+#   build.sh copy-sources DIR  copy the module's sources to DIR (changed files)
 #
 # MP_ARCH says the architecture of the test kernel, the module, the guest
 # programs and the VM: x86_64 (the default, the host's own) or arm64
@@ -58,16 +59,36 @@ ksrc() { # the kernel source tree of a build tree
 
 cmd_setup() { "$top/tools/setup-host.sh"; }
 
+# The module's sources (Kbuild, src/, include/) copied to DIR, only the files
+# that changed, and those gone removed: Kbuild there rebuilds what changed.
+copy_sources() { # DIR
+	local d=$1 f
+	sources() { # DIR: the module's sources under DIR, not what a build made
+		(cd "$1" && find src include -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) \
+			! -name '*_gen.*')
+	}
+	sync_file() { mkdir -p "$(dirname "$2")"; cmp -s "$1" "$2" || cp "$1" "$2"; }
+	mkdir -p "$d/src"
+	sync_file "$top/Kbuild" "$d/Kbuild"
+	for f in $(sources "$top"); do
+		sync_file "$top/$f" "$d/$f"
+	done
+	for f in $(sources "$d"); do
+		[ -e "$top/$f" ] || rm -f "$d/$f"
+	done
+}
+
 # make in the kernel build tree $1 for the module: x86_64 builds it in the
-# source directory, as every external module; arm64 (cross-built) writes its
-# objects to build/arm64/module (Kbuild's MO=), so that the two never mix.
+# source directory, as every external module; arm64 (cross-built) in a copy
+# of the sources in build/arm64/module, so that the two builds never mix
+# (Kbuild's MO= wants a source directory without objects).
 kmake() { # KDIR ARGS...
 	local k=$1
 	shift
 	case $arch in
 	x86_64) make -s -C "$k" M="$top" LLVM="$(kllvm "$k")" "$@" ;;
-	arm64) mkdir -p "$out/module"
-		make -s -C "$k" M="$top" MO="$out/module" ARCH=arm64 LLVM="$(kllvm "$k")" "$@" ;;
+	arm64) copy_sources "$out/module"
+		make -s -C "$k" M="$out/module" ARCH=arm64 LLVM="$(kllvm "$k")" "$@" ;;
 	esac
 }
 
@@ -156,8 +177,12 @@ cmd_guest() {
 	mkdir -p "$g/corpus"
 	cp "$st"/corpus/*.cases "$g/corpus/"
 	# The kernel's own selftest of migration through move_pages(2), libnuma linked in.
+	# The tools' UAPI headers come after the C library's on arm64: its
+	# linux/types.h lacks the __u128 of the cross C library's asm/sigcontext.h.
+	local uapi=-I
+	[ "$arch" = x86_64 ] || uapi=-idirafter
 	"${gcc_guest[@]}" -O2 -static -D_GNU_SOURCE -w -I"$s/tools/testing/selftests" \
-		-I"$s/tools/testing/selftests/mm" -I"$s/tools/include/uapi" \
+		-I"$s/tools/testing/selftests/mm" "$uapi" "$s/tools/include/uapi" \
 		${userland:+-I"$userland/usr/include" -L"$userland/usr/lib/aarch64-linux-gnu"} \
 		-o "$g/migration" "$s/tools/testing/selftests/mm/migration.c" \
 		"$s/tools/testing/selftests/mm/vm_util.c" \
@@ -287,6 +312,7 @@ case $cmd in
 setup) cmd_setup ;;
 guest-cc) guest_toolchain; echo "${gcc_guest[*]}" ;;
 guest-userland) guest_toolchain; echo "${userland:-/}" ;;
+copy-sources) copy_sources "$1" ;;
 kdir) kdir ;;
 ksrc) ksrc "$(kdir)" ;;
 llvm) kllvm "$(kdir)" ;;

@@ -79,19 +79,7 @@ esac
 # The module, from a copy of its sources: only changed files are copied, so
 # that Kbuild rebuilds only what changed.
 m=$out/module
-mkdir -p "$m/src"
-sync_file() { mkdir -p "$(dirname "$2")"; cmp -s "$1" "$2" || cp "$1" "$2"; }
-sources() { # DIR: the module's sources under DIR, not what a build made
-	(cd "$1" && find src include -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \) \
-		! -name '*_gen.*')
-}
-sync_file "$top/Kbuild" "$m/Kbuild"
-for f in $(sources "$top"); do
-	sync_file "$top/$f" "$m/$f"
-done
-for f in $(sources "$m"); do
-	[ -e "$top/$f" ] || rm -f "$m/$f"
-done
+"$top/tools/build.sh" copy-sources "$m"
 say "building the module in $m against $k"
 make -s -C "$k" M="$m" "${archvar[@]}" LLVM="$(KDIR=$k "$top/tools/build.sh" llvm)" modules
 
