@@ -80,6 +80,18 @@ enum mp_kind {
 	K_END = 0xff,	/* ends a slot list given without nr */
 };
 
+/*
+ * [vvar_vclock], the paravirt and Hyper-V clock pages, is x86's: arm64 maps
+ * [vvar] and [vdso] only (for 32-bit tasks too), so its scenarios are not
+ * built there.
+ */
+#if defined(__aarch64__) || defined(__arm__)
+#define VVAR_VCLOCK_SLOT
+#else
+#define MP_HAS_VVAR_VCLOCK 1
+#define VVAR_VCLOCK_SLOT S(K_VVAR_VCLOCK, 0, 0),
+#endif
+
 struct mp_slot {
 	unsigned char kind;	/* enum mp_kind */
 	signed char init;	/* node the page starts on */

@@ -549,9 +549,11 @@ FIXTURE_VARIANT_ADD(kinds, vvar_page_move_all_root) {
 	.spec = { DEFAULTS, .flags = MPOL_MF_MOVE_ALL, SLOTS(S(K_VVAR, 0, 1), S(K_ANON, 0, 1)) },
 };
 
+#ifdef MP_HAS_VVAR_VCLOCK
 FIXTURE_VARIANT_ADD(kinds, vvar_vclock_pfnmap) {
 	.spec = { DEFAULTS, SLOTS(S(K_VVAR_VCLOCK, 0, 1), S(K_ANON, 0, 1)) },
 };
+#endif
 
 FIXTURE_VARIANT_ADD(kinds, vdso_page) {
 	.spec = { DEFAULTS, SLOTS(S(K_VDSO, 0, 1), S(K_ANON, 0, 1)) },
@@ -611,7 +613,7 @@ FIXTURE_VARIANT_ADD(kinds, query_special_kinds) {
 	.spec = {
 		DEFAULTS,
 		.query = 1,
-		SLOTS(SI(K_HUGE_ZERO, 1, 0, 0), S(K_VVAR, 0, 0), S(K_VVAR_VCLOCK, 0, 0),
+		SLOTS(SI(K_HUGE_ZERO, 1, 0, 0), S(K_VVAR, 0, 0), VVAR_VCLOCK_SLOT
 		      S(K_VDSO, 0, 0), S(K_PROT_NONE, 1, 0), S(K_GUARD, 0, 0),
 		      S(K_UFFD_MISSING, 0, 0), S(K_UFFD_WP, 1, 0), S(K_FILE_DIRTY, 1, 0),
 		      S(K_FILE_COW, 1, 0), SI(K_MTHP, 3, 1, 0), S(K_SWAPPED, 0, 0)),
