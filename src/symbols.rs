@@ -179,10 +179,7 @@ fn check_symbol(
     // SAFETY: `addr` is the start of a kernel function (checked above): its first instruction is
     // mapped kernel text.
     if !unsafe { ffi::mp_is_call_target(addr as c_ulong) } {
-        return Err((
-            EPERM,
-            "IBT or BTI: it does not begin with a landing pad, no indirect call",
-        ));
+        return Err((EPERM, "IBT/BTI: no landing pad, no indirect call"));
     }
     Ok(())
 }
