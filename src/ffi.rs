@@ -41,8 +41,9 @@ pub(crate) const FOLIO_WALK_BYTES: usize = MP_FOLIO_WALK_BYTES as usize;
 pub(crate) const FOLIO_ZERO: u32 = MP_FOLIO_ZERO;
 pub(crate) const FOLIO_DEVICE: u32 = MP_FOLIO_DEVICE;
 
-/// `FW_ZEROPAGE` of `include/linux/pagewalk.h`: walk the shared zero pages too.
-pub(crate) const FW_ZEROPAGE: kernel::ffi::c_int = 1;
+/// `FW_ZEROPAGE` of `include/linux/pagewalk.h`: walk the shared zero pages too
+/// (`MP_FW_ZEROPAGE`, checked against the kernel's by a `static_assert` in `helpers.c`).
+pub(crate) const FW_ZEROPAGE: kernel::ffi::c_int = MP_FW_ZEROPAGE as kernel::ffi::c_int;
 
 /// Storage for a `struct folio_walk`, which has no Rust binding; `folio_walk_start()`
 /// initialises it.

@@ -47,6 +47,7 @@
 static_assert(sizeof(struct folio_walk) <= MP_FOLIO_WALK_BYTES);
 static_assert(__alignof__(struct folio_walk) <= sizeof(u64));
 static_assert(KSYM_SYMBOL_LEN <= MP_KSYM_SYMBOL_LEN);
+static_assert(MP_FW_ZEROPAGE == (__force int)FW_ZEROPAGE);
 
 /* C because it is the C compiler's view of what the Rust bindings must agree with. */
 size_t mp_layout(unsigned int item)
@@ -155,7 +156,9 @@ unsigned long mp_builtin_lookup_name(const char *name)
  * Whether an indirect call may land on the instruction at @addr, the start of
  * a function: with x86 IBT, exactly ENDBR64 (gen_endbr(); objtool seals the
  * others); with arm64 BTI, BTI C or JC, or PACIASP or PACIBSP (landing pads
- * for BLR too); any instruction without either.
+ * for BLR too); any instruction without either. C: gen_endbr() and
+ * aarch64_insn_is_hint() are static inlines, the AARCH64_INSN_HINT_* values an
+ * enum of asm/insn.h that the Rust bindings do not carry.
  */
 bool mp_is_call_target(unsigned long addr)
 {
@@ -199,7 +202,8 @@ bool mp_folio_test_large(struct folio *folio)
  * What a query and the move path look at first, in one call: the node in the
  * low bits, MP_FOLIO_ZERO for the zero page or @huge_zero (is_huge_zero_folio()
  * with the resolved huge_zero_folio, which is not exported), MP_FOLIO_DEVICE
- * for device memory.
+ * for device memory. C: folio_nid(), is_zero_folio() and
+ * folio_is_zone_device() are static inlines.
  */
 u32 mp_folio_info(struct folio *folio, struct folio *huge_zero)
 {
@@ -299,7 +303,10 @@ bool mp_folio_walk_is_pte(const struct folio_walk *fw)
  * folio_walk_start()'s PTE step for @addr, another address of @vma in the
  * page table that @fw (FW_LEVEL_PTE, started at @base) holds mapped and
  * locked: the folio mapped there, NULL if nothing is, or ERR_PTR(-EAGAIN)
- * where only vm_normal_page() can tell (a special or PFN mapping).
+ * where only vm_normal_page() can tell (a special or PFN mapping). C:
+ * ptep_get(), pte_present(), pte_special() and pte_page() are per-architecture
+ * static inlines; the caller takes the -EAGAIN path to folio_walk_start(), so
+ * every decision that needs more than the PTE stays the kernel's.
  */
 struct folio *mp_folio_walk_pte(const struct folio_walk *fw, struct vm_area_struct *vma,
 				unsigned long base, unsigned long addr)

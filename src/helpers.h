@@ -21,6 +21,9 @@ struct vm_area_struct;
 /* Bytes the Rust side reserves for a struct folio_walk. */
 #define MP_FOLIO_WALK_BYTES 64
 
+/* FW_ZEROPAGE of <linux/pagewalk.h> (a __force cast bindgen cannot read). */
+#define MP_FW_ZEROPAGE 1
+
 /* Bytes the Rust side gives sprint_symbol() (at least KSYM_SYMBOL_LEN). */
 #define MP_KSYM_SYMBOL_LEN 1024
 

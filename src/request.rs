@@ -57,6 +57,28 @@ pub(crate) fn serve(door: Door, req: &Request) -> Result<isize> {
 }
 
 impl Request {
+    /// A `move_pages(2)` system call's arguments, as the takeover's entry points decode them
+    /// from the caller's registers: no extension flag, the call's exact semantics.
+    pub(crate) fn syscall(
+        pid: bindings::pid_t,
+        nr_pages: u64,
+        pages: usize,
+        nodes: usize,
+        status: usize,
+        flags: u32,
+    ) -> Self {
+        Request {
+            pid,
+            nr_pages,
+            pages,
+            nodes,
+            status,
+            flags,
+            ext_flags: 0,
+            workers: 0,
+        }
+    }
+
     /// Runs the request: the return value of `move_pages(2)`, a count of pages not migrated or
     /// a negative errno.
     pub(crate) fn run(&self) -> Result<isize> {

@@ -61,16 +61,14 @@ fn arm64_request(r: &bindings::pt_regs) -> Request {
     // SAFETY: Both members of the union are the same 34 `u64`s (`user_pt_regs`, or `regs[31]`,
     // `sp`, `pc`, `pstate`): every bit pattern is valid for either.
     let x = unsafe { &r.__bindgen_anon_1.user_regs.regs };
-    Request {
-        pid: r.orig_x0 as i32,
-        nr_pages: x[1],
-        pages: x[2] as usize,
-        nodes: x[3] as usize,
-        status: x[4] as usize,
-        flags: x[5] as u32,
-        ext_flags: 0,
-        workers: 0,
-    }
+    Request::syscall(
+        r.orig_x0 as i32,
+        x[1],
+        x[2] as usize,
+        x[3] as usize,
+        x[4] as usize,
+        x[5] as u32,
+    )
 }
 
 #[kunit_tests(move_pages_takeover)]

@@ -60,16 +60,7 @@ unsafe extern "C" fn x64_sys_move_pages(regs: *const bindings::pt_regs) -> c_lon
 /// r8, r9), converted to the syscall's C types as its stub does: `pid_t`, `unsigned long`,
 /// three pointers, `int`.
 fn x64_request(r: &bindings::pt_regs) -> Request {
-    Request {
-        pid: r.di as i32,
-        nr_pages: r.si as u64,
-        pages: r.dx,
-        nodes: r.r10,
-        status: r.r8,
-        flags: r.r9 as u32,
-        ext_flags: 0,
-        workers: 0,
-    }
+    Request::syscall(r.di as i32, r.si as u64, r.dx, r.r10, r.r8, r.r9 as u32)
 }
 
 /// The module's `__ia32_sys_move_pages(const struct pt_regs *)`: 32-bit arguments in
@@ -91,16 +82,14 @@ unsafe extern "C" fn ia32_sys_move_pages(regs: *const bindings::pt_regs) -> c_lo
 #[cfg(CONFIG_IA32_EMULATION)]
 fn ia32_request(r: &bindings::pt_regs) -> Request {
     let arg = |v: c_ulong| v as u32;
-    Request {
-        pid: arg(r.bx) as i32,
-        nr_pages: u64::from(arg(r.cx)),
-        pages: arg(r.dx) as usize,
-        nodes: arg(r.si) as usize,
-        status: arg(r.di) as usize,
-        flags: arg(r.bp),
-        ext_flags: 0,
-        workers: 0,
-    }
+    Request::syscall(
+        arg(r.bx) as i32,
+        u64::from(arg(r.cx)),
+        arg(r.dx) as usize,
+        arg(r.si) as usize,
+        arg(r.di) as usize,
+        arg(r.bp),
+    )
 }
 
 #[kunit_tests(move_pages_takeover)]
