@@ -92,14 +92,7 @@ read -ra cc <<<"$("$top/tools/build.sh" guest-cc)"
 "${cc[@]}" "${cflags[@]}" -o "$g/mp_bench" "$here/mp_bench.c"
 "${cc[@]}" "${cflags[@]}" -o "$g/guest-exit" "$top/tools/vm/guest-exit.c"
 cp "$m/move_pages.ko" "$g/"
-root=$out/initramfs
-rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,guest}
-cp "$("$top/tools/build.sh" guest-userland)/bin/busybox" "$root/bin/busybox"
-cp "$here/init" "$root/init"
-chmod +x "$root/init"
-cp -a "$g"/. "$root/guest/"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+"$top/tools/build.sh" initramfs "$out/initramfs" "$here/init" "$g"
 
 accel=tcg
 [ "$arch" = arm64 ] || accel=${MP_ACCEL:-$("$top/tools/vm/probe-kvm.sh" "$bz" "$out/initramfs.cpio.gz")}

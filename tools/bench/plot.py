@@ -45,7 +45,7 @@ def main():
         copy = [(r["batch"], r["copy_pps"]) for r in sweep if r.get("copy_pps")]
         if copy:
             ax1.plot([c[0] for c in copy], [c[1] for c in copy], "k--", marker=".",
-                     label="copy bound (rep movsq)")
+                     label="copy bound (copy_page's copy, one thread)")
         ax1.set_xscale("log", base=2)
         ax1.set_yscale("log")
         ax1.set_xlabel("pages per call (batch size B)")

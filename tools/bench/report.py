@@ -85,8 +85,7 @@ def table(doc):
         print(line(x))
     copy = [r for r in doc["results"] if r["name"] == "copy"]
     if copy:
-        print("copy bound (rep movsq, node 0 -> node 1): %s pages/s" %
-              fmt_rate(copy[0]["copy_pps"]))
+        print("%s: %s pages/s" % (copy[0]["desc"], fmt_rate(copy[0]["copy_pps"])))
     if doc.get("checks"):
         print("checks:")
         for c in doc["checks"]:
