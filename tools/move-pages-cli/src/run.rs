@@ -925,15 +925,11 @@ mod tests {
             flags: c_int,
             _ext: Extensions,
         ) -> io::Result<usize> {
-            extern "C" {
-                fn syscall(n: std::ffi::c_long, ...) -> std::ffi::c_long;
-            }
-            const SYS_MOVE_PAGES: std::ffi::c_long = 279;
             let nodes = nodes.map_or(std::ptr::null(), <[c_int]>::as_ptr);
             // SAFETY: The arrays are live and as long as `pages`.
             let r = unsafe {
-                syscall(
-                    SYS_MOVE_PAGES,
+                libc::syscall(
+                    libc::SYS_move_pages,
                     pid,
                     pages.len() as std::ffi::c_ulong,
                     pages.as_ptr(),

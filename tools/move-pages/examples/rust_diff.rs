@@ -6,19 +6,14 @@
 use move_pages::{Device, MPOL_MF_MOVE};
 use std::ffi::{c_int, c_long, c_void};
 
-extern "C" {
-    fn syscall(n: c_long, ...) -> c_long;
-}
-
-const SYS_MOVE_PAGES: c_long = 279;
 const PAGE: usize = 4096;
 
 fn native(pages: &mut [*mut c_void], nodes: Option<&[c_int]>, status: &mut [c_int]) -> c_long {
     let nodes = nodes.map_or(std::ptr::null(), |n| n.as_ptr());
     // SAFETY: The arrays are live and as long as `pages`.
     unsafe {
-        syscall(
-            SYS_MOVE_PAGES,
+        libc::syscall(
+            libc::SYS_move_pages,
             0 as c_int,
             pages.len(),
             pages.as_mut_ptr(),

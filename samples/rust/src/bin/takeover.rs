@@ -22,18 +22,6 @@ use std::ffi::{c_int, c_long, c_void};
 use std::io;
 use std::process::ExitCode;
 
-extern "C" {
-    fn syscall(num: c_long, ...) -> c_long;
-}
-
-/// `SYS_move_pages` of the architecture.
-#[cfg(target_arch = "x86_64")]
-const SYS_MOVE_PAGES: c_long = 279;
-/// `SYS_move_pages` of the architecture.
-#[cfg(target_arch = "aarch64")]
-const SYS_MOVE_PAGES: c_long = 239;
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-compile_error!("SYS_move_pages is known for x86_64 and aarch64 only");
 const MPOL_MF_MOVE: c_long = 1 << 1;
 const ENODEV: i32 = 19;
 const NR_PAGES: usize = 32;
@@ -51,8 +39,8 @@ fn sys_move_pages(
     // SAFETY: `pages`, `nodes` (unless null) and `status` are live arrays of `pages.len()`
     // entries; the kernel reads the first two and writes the last, nothing else of ours.
     let ret = unsafe {
-        syscall(
-            SYS_MOVE_PAGES,
+        libc::syscall(
+            libc::SYS_move_pages,
             0 as c_long,
             pages.len(),
             pages.as_ptr(),
