@@ -13,8 +13,12 @@
 #   build.sh guest         build the guest programs and the initramfs
 #   build.sh vm MODE [S]   boot the VM and run MODE (run|test), timeout S
 #   build.sh guest-cc      print the guest's C compiler command
-#   build.sh guest-userland  print the directory of the guest's busybox
+#   build.sh cargo-target DIR  print the cache's cargo target directory for the
+#                          test builds of the crate in DIR
 #   build.sh copy-sources DIR  copy the module's sources to DIR (changed files)
+#   build.sh initramfs ROOT INIT GUESTDIR  a guest root in ROOT (busybox, INIT
+#                          as /init, GUESTDIR's files in /guest) packed as
+#                          ROOT.cpio.gz
 #
 # MP_ARCH says the architecture of the test kernel, the module, the guest
 # programs and the VM: x86_64 (the default, the host's own) or arm64
@@ -51,6 +55,16 @@ kllvm() {
 	elif grep -qx CONFIG_CC_IS_CLANG=y "$1/.config" 2>/dev/null; then
 		echo 1
 	fi
+}
+
+# The cargo target directory of the crate in DIR (under the tree, relative or
+# absolute) for the test builds (guest programs, make test's cargo test and
+# clippy): in the cache, so that a second run, or a fresh clone, builds the
+# project's own crates but not their dependencies again. Like the kernel trees
+# there, for one run at a time.
+cargo_target() { # DIR
+	local rel=${1#"$top"/}
+	echo "$cache/cargo/${rel//\//-}"
 }
 
 ksrc() { # the kernel source tree of a build tree
@@ -140,11 +154,29 @@ guest_toolchain() {
 	esac
 }
 
-# cargo build --release of the crate in $1 for the guest, with ARGS.
+# cargo build --release of the crate in $1 for the guest, with ARGS, in the
+# crate's target directory of the cache (cargo_target).
 guest_cargo() { # DIR ARGS...
 	local d=$1
 	shift
-	(cd "$d" && RUSTFLAGS="$rust_flags" cargo build -q --release --target "$rust_target" "$@")
+	(cd "$d" && CARGO_TARGET_DIR=$(cargo_target "$d") RUSTFLAGS="$rust_flags" \
+		cargo build -q --locked --release --target "$rust_target" "$@")
+}
+
+# The guest's root in ROOT: busybox (the guest's), INIT as /init, the files of
+# GUESTDIR in /guest. Needs guest_toolchain.
+initramfs_root() { # ROOT INIT GUESTDIR
+	rm -rf "$1"
+	mkdir -p "$1"/{bin,sbin,dev,proc,sys,tmp,guest}
+	cp "$userland/bin/busybox" "$1/bin/busybox"
+	cp "$2" "$1/init"
+	chmod +x "$1/init"
+	cp -a "$3"/. "$1/guest/"
+}
+
+# ROOT packed as the initramfs ROOT.cpio.gz.
+initramfs_pack() { # ROOT
+	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$1.cpio.gz"
 }
 
 cmd_guest() {
@@ -153,6 +185,8 @@ cmd_guest() {
 	s=$(ksrc "$k")
 	g=$out/guest
 	guest_toolchain
+	# Rebuilt whole: nothing of an earlier build (a corpus file since removed) stays.
+	rm -rf "$g"
 	mkdir -p "$g" "$out/initramfs/bin"
 	cflags=(-O2 -Wall -Wextra -static -D_GNU_SOURCE
 		-I"$top/include/uapi" -I"$s/tools/testing/selftests"
@@ -190,16 +224,17 @@ cmd_guest() {
 	say "building the Rust library's guest test and example"
 	guest_cargo "$top/tools/move-pages" --example rust_diff --example query_self
 	for ex in rust_diff query_self; do
-		cp "$top/tools/move-pages/target/$rust_target/release/examples/$ex" "$g/"
+		cp "$(cargo_target tools/move-pages)/$rust_target/release/examples/$ex" "$g/"
 	done
 	say "building the Rust samples"
 	guest_cargo "$top/samples/rust"
 	for sample in query move takeover; do
-		cp "$top/samples/rust/target/$rust_target/release/$sample" "$g/sample_rust_$sample"
+		cp "$(cargo_target samples/rust)/$rust_target/release/$sample" \
+			"$g/sample_rust_$sample"
 	done
 	say "building the command-line tool"
 	guest_cargo "$top/tools/move-pages-cli"
-	cp "$top/tools/move-pages-cli/target/$rust_target/release/move-pages" "$g/"
+	cp "$(cargo_target tools/move-pages-cli)/$rust_target/release/move-pages" "$g/"
 	cp "$top"/tools/testing/selftests/move_pages/*.sh "$top/tools/vm/demo.sh" "$g/"
 	cp "$(modko)" "$g/"
 	# numactl's migratepages, with the shared libraries it needs.
@@ -207,12 +242,7 @@ cmd_guest() {
 
 	say "building initramfs"
 	local root=$out/initramfs
-	rm -rf "$root"
-	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,guest}
-	cp "$userland/bin/busybox" "$root/bin/busybox"
-	cp "$top/tools/vm/init" "$root/init"
-	chmod +x "$root/init"
-	cp -a "$g"/. "$root/guest/"
+	initramfs_root "$root" "$top/tools/vm/init" "$g"
 	cp -a "$out/kselftest" "$root/kselftest"
 	# The module installed as `make install` installs it, for modprobe.
 	INSTALL_MOD_PATH=$root cmd_install >/dev/null 2>&1
@@ -232,7 +262,7 @@ cmd_guest() {
 		cp -L /usr/aarch64-linux-gnu/lib/libc.so.6 \
 			"$userland/usr/lib/aarch64-linux-gnu/libnuma.so.1" "$root/lib/aarch64-linux-gnu/" ;;
 	esac
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+	initramfs_pack "$root"
 }
 
 cmd_vm() {
@@ -257,7 +287,7 @@ cmd_vm() {
 # The user-space tools for this host: the command-line tool and the samples.
 cmd_tools() {
 	say "building tools/move-pages-cli (target/release/move-pages)"
-	(cd "$top/tools/move-pages-cli" && cargo build -q --release)
+	(cd "$top/tools/move-pages-cli" && cargo build -q --locked --release)
 	say "building samples (build/samples/, samples/rust/target/release/)"
 	mkdir -p "$out/samples"
 	local c
@@ -265,7 +295,7 @@ cmd_tools() {
 		gcc -O2 -Wall -Wextra -D_GNU_SOURCE -I"$top/include/uapi" \
 			-o "$out/samples/$(basename "$c" .c)" "$c"
 	done
-	(cd "$top/samples/rust" && cargo build -q --release)
+	(cd "$top/samples/rust" && cargo build -q --locked --release)
 }
 
 # rust-project.json for rust-analyzer: the kernel's generator describes the
@@ -311,8 +341,9 @@ shift || true
 case $cmd in
 setup) cmd_setup ;;
 guest-cc) guest_toolchain; echo "${gcc_guest[*]}" ;;
-guest-userland) guest_toolchain; echo "${userland:-/}" ;;
+cargo-target) cargo_target "$1" ;;
 copy-sources) copy_sources "$1" ;;
+initramfs) guest_toolchain; initramfs_root "$@" && initramfs_pack "$1" ;;
 kdir) kdir ;;
 ksrc) ksrc "$(kdir)" ;;
 llvm) kllvm "$(kdir)" ;;
@@ -322,5 +353,5 @@ module) cmd_module ;;
 install) cmd_install ;;
 guest) cmd_guest ;;
 vm) cmd_vm "$@" ;;
-*) echo "usage: $0 setup|kdir|ksrc|llvm|rust-analyzer|module|install|tools|guest|vm MODE [TIMEOUT]|guest-cc|guest-userland" >&2; exit 2 ;;
+*) echo "usage: $0 setup|kdir|ksrc|llvm|rust-analyzer|module|install|tools|guest|vm MODE [TIMEOUT]|guest-cc|cargo-target DIR|copy-sources DIR|initramfs ROOT INIT GUESTDIR" >&2; exit 2 ;;
 esac

@@ -9,6 +9,7 @@ BINDGEN_VERSION=0.73.2
 SOURCES=/etc/apt/sources.list.d/move-pages-backports.sources
 STAMP_DIR=${MP_CACHE:-$HOME/.cache/move_pages}
 mkdir -p "$STAMP_DIR"
+top=$(cd "$(dirname "$0")/.." && pwd)
 
 say() { printf '[setup] %s\n' "$*"; }
 
@@ -104,4 +105,9 @@ if ! command -v bindgen >/dev/null || ! bindgen --version | grep -q " $BINDGEN_V
 	say "cargo install bindgen-cli $BINDGEN_VERSION"
 	cargo install --locked --version "$BINDGEN_VERSION" bindgen-cli
 fi
+# The user-space crates' dependencies, at the versions of their Cargo.lock
+# (every build passes --locked), into ~/.cargo/registry.
+for manifest in tools/move-pages tools/move-pages-cli samples/rust; do
+	cargo fetch -q --locked --manifest-path "$top/$manifest/Cargo.toml"
+done
 say "host ready"

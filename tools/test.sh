@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make test`: host-side checks, then the in-VM suite (KUnit + selftests) on
-# x86_64, then a short arm64 pass: the module cross-built for arm64
-# (clippy-clean), and in an arm64 VM the module's load and unload cycles,
-# its KUnit suites, basic_test, the differential scenarios (64-bit callers)
-# and the samples, whose takeover sample must be served by the module.
+# `make test`: the x86_64 test kernel and module, then the in-VM suite
+# (KUnit + selftests) on x86_64, booted in the background while the host-side
+# checks run, and a short arm64 pass beside it: the module cross-built for
+# arm64 (clippy-clean), and in an arm64 VM the module's load and unload
+# cycles, its KUnit suites, basic_test, the differential scenarios (64-bit
+# callers) and the samples, whose takeover sample must be served by the
+# module. The results come in that order: host checks, x86_64 guest, arm64.
 # `make test ARCH=arm64` (MP_ARCH=arm64 here): the arm64 module and the whole
 # guest suite in the arm64 VM, without the host checks that do not depend on
 # the architecture.
@@ -25,6 +27,11 @@ passed=0
 failed=0
 skipped=0
 allowlist=tools/testing/selftests/move_pages/skip_allowlist
+# The differential runs' knobs, for the guest's kernel command line:
+# MP_SEED=N (and MP_CASES=N) reproduce a random run, MP_RACED=N runs N raced
+# cases instead (run_tests.sh).
+diff_append="${MP_SEED:+mp.seed=$MP_SEED} ${MP_CASES:+mp.cases=$MP_CASES}"
+diff_append="$diff_append ${MP_RACED:+mp.raced=$MP_RACED}"
 
 result() { # status name
 	if [ "$1" -eq 0 ]; then
@@ -56,21 +63,44 @@ module_checks() { # ARCH
 	result $((! $?)) "module build is rustc- and clippy-clean ($1)"
 }
 
-# The guest suite for ARCH: build the guest programs and initramfs, boot the
-# VM (at most LIMIT seconds: it only guards against a hung guest), add the
-# guest's TAP results to the counts. MP_APPEND goes to the kernel command line
-# (mp.only=... runs some programs only).
-guest_suite() { # ARCH LIMIT
-	local a=$1 limit=$2 dir=$out vm log counts gp gf gs
-	[ "$a" = x86_64 ] || dir=$out/$a
+# The guest suite for ARCH, in two steps, so that the VM runs while the host
+# does other work (the emulated guest keeps about one of the host's CPUs busy):
+# guest_start builds the guest programs and initramfs and boots the VM in the
+# background (at most LIMIT seconds: the limit only guards against a hung
+# guest); guest_collect waits for it and adds the guest's TAP results to the
+# counts. MP_APPEND goes to the kernel command line (mp.only=... runs some
+# programs only).
+declare -A vm_pid vm_limit
+guest_dir() { # ARCH
+	if [ "$1" = x86_64 ]; then echo "$out"; else echo "$out/$1"; fi
+}
+guest_start() { # ARCH LIMIT
+	local a=$1 dir
+	dir=$(guest_dir "$a")
+	mkdir -p "$dir"
+	rm -f "$dir/vm.rc"
 	if ! MP_ARCH=$a $build guest >"$dir/guest-build.log" 2>&1; then
 		cat "$dir/guest-build.log"
 		result 1 "guest programs and initramfs build ($a)"
 		return
 	fi
-	MP_ARCH=$a $build vm test "$limit"
-	vm=$?
-	[ $vm -eq 124 ] && echo "guest: timed out after $limit s (see the last '# ===' program above)"
+	# A session of its own: an interrupted run stops the whole VM (build.sh,
+	# run-vm.sh, QEMU) through its process group.
+	MP_ARCH=$a setsid bash -c '"$1" vm test "$2"; echo $? >"$3"' _ \
+		"$build" "$2" "$dir/vm.rc" >"$dir/vm-run.log" 2>&1 &
+	vm_pid[$a]=$!
+	vm_limit[$a]=$2
+}
+guest_collect() { # ARCH
+	local a=$1 dir vm log counts gp gf gs
+	[ -n "${vm_pid[$a]:-}" ] || return
+	dir=$(guest_dir "$a")
+	wait "${vm_pid[$a]}"
+	unset "vm_pid[$a]"
+	vm=$(cat "$dir/vm.rc" 2>/dev/null || echo 1)
+	cat "$dir/vm-run.log"
+	[ "$vm" -eq 124 ] &&
+		echo "guest ($a): timed out after ${vm_limit[$a]} s (see the last '# ===' program below)"
 	log=$dir/vm-test/output.log
 	cat "$log" 2>/dev/null
 	# Top-level TAP lines of the guest's programs (indented lines are subtests).
@@ -82,10 +112,13 @@ guest_suite() { # ARCH LIMIT
 	failed=$((failed + gf))
 	skipped=$((skipped + gs))
 	echo "guest ($a): $gp passed, $gf failed, $gs skipped (kernel log: ${dir#$top/}/vm-test/console.log)"
-	result $vm "guest exited 0 with a clean kernel log ($a, run-vm status $vm)"
+	result "$vm" "guest exited 0 with a clean kernel log ($a, run-vm status $vm)"
 	[ "$gp" -gt 0 ]
 	result $? "guest ran tests ($a)"
 }
+# A background VM does not outlive an interrupted run.
+trap 'for p in "${vm_pid[@]}"; do kill -- "-$p" 2>/dev/null; done' EXIT
+trap 'exit 130' INT TERM
 
 # The arm64 kernel, module and guest. With SMOKE, the short pass of the
 # default run; without, the whole suite (make test ARCH=arm64).
@@ -99,15 +132,16 @@ arm64_suite() { # [smoke]
 	module_checks arm64
 	[ $mod_st -eq 0 ] || return
 	if [ "${1:-}" = smoke ]; then
-		MP_APPEND="mp.only=load_unload,basic_test,diff_test,samples" guest_suite arm64 1200
+		MP_APPEND="mp.only=load_unload,basic_test,diff_test,samples" guest_start arm64 1200
 	else
-		MP_APPEND="${MP_SEED:+mp.seed=$MP_SEED} ${MP_CASES:+mp.cases=$MP_CASES}" \
-			guest_suite arm64 5400
+		MP_APPEND=$diff_append \
+			guest_start arm64 5400
 	fi
 }
 
 if [ "$arch" = arm64 ]; then
 	arm64_suite
+	guest_collect arm64
 	finish
 fi
 
@@ -119,6 +153,16 @@ fi
 ksrc=$($build ksrc)
 
 module_checks x86_64
+
+# The x86_64 guest: built, then booted in the background while the host checks
+# below run, with the differential runs' knobs (diff_append).
+# The VM's part takes about 23 minutes when the machine is quiet; on slow days
+# of the same host it ran past 45 and near 60: the limit is for a hung guest
+# only (started about 3 minutes in, it keeps the run within CI's 90).
+if [ $mod_st -eq 0 ] || [ -f "$top/move_pages.ko" ]; then
+	MP_APPEND=$diff_append \
+		guest_start x86_64 4800
+fi
 
 # The module's sources; the bindgen output (src/*_gen.rs) is generated by the build.
 rustfmt --edition 2021 --config-path "$ksrc/.rustfmt.toml" --check \
@@ -134,14 +178,17 @@ st=$?
 cat "$out/checkpatch.log"
 result $st "checkpatch --strict on C sources"
 
-# The user-space crates: tests, clippy (no warning), rustfmt.
+# The user-space crates: tests, clippy (no warning), rustfmt; built in the
+# cache's target directory (build.sh cargo-target).
 for crate in tools/move-pages tools/move-pages-cli samples/rust; do
 	[ -f "$crate/Cargo.toml" ] || continue
-	(cd "$crate" && cargo test -q) >"$out/cargo-test.log" 2>&1
+	ct=$($build cargo-target "$crate")
+	(cd "$crate" && CARGO_TARGET_DIR=$ct cargo test -q --locked) >"$out/cargo-test.log" 2>&1
 	st=$?
 	cat "$out/cargo-test.log"
 	result $st "cargo test ($crate)"
-	(cd "$crate" && cargo clippy -q --all-targets -- -D warnings && cargo fmt --check) \
+	(cd "$crate" && export CARGO_TARGET_DIR=$ct &&
+		cargo clippy -q --locked --all-targets -- -D warnings && cargo fmt --check) \
 		>"$out/cargo-lint.log" 2>&1
 	st=$?
 	cat "$out/cargo-lint.log"
@@ -231,15 +278,11 @@ printf '%s\n' '# the sample allows c' '^c # SKIP' >"$out/tap-allow"
 [ "$(tools/tap_count.sh "$out/tap-sample.log" "$out/tap-allow" | tail -n 1)" = "1 2 1" ]
 result $? "skip accounting counts a sample as 1 passed, 2 failed, 1 skipped"
 
-# The guest: build, boot, run the suite. MP_SEED=N (and MP_CASES=N) reproduce
-# a random differential run. The suite takes about 23 minutes when the
-# machine is quiet; on a slow day of the same host it ran past 45 (the
-# 2700 s limit cut it at the takeover): the limit is for a hung guest only.
-if [ $mod_st -eq 0 ] || [ -f "$top/move_pages.ko" ]; then
-	MP_APPEND="${MP_SEED:+mp.seed=$MP_SEED} ${MP_CASES:+mp.cases=$MP_CASES}" \
-		guest_suite x86_64 3600
-fi
-
-# The other architecture, briefly (MP_ARM64=0 leaves it out).
+# The other architecture, briefly (MP_ARM64=0 leaves it out): its kernel,
+# module and guest are built, and its VM runs, while the x86_64 guest runs.
 [ "${MP_ARM64:-1}" = 0 ] || arm64_suite smoke
+
+# Both guests' results, x86_64's first.
+guest_collect x86_64
+guest_collect arm64
 finish
