@@ -35,7 +35,7 @@ grep -q "^move_pages " /proc/modules || insmod $MOD
 ./mp_hammer -r >/tmp/cli_resident.out 2>&1 &
 rpid=$!
 i=0
-while ! grep -q ready /tmp/cli_resident.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q ready /tmp/cli_resident.out && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 set -- $(cat /tmp/cli_resident.out)
 addr=$2 pages=$3
 len=$((pages * 4096))

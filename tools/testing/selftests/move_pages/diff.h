@@ -229,7 +229,18 @@ enum { MP_SAME = 0, MP_DIFFERENT = 1, MP_SKIPPED = 2 };
  * status and final node is the one of either serial run (or -EBUSY, a page
  * the mutator held for a moment), the return value is one of theirs give or
  * take the entries that differ, nothing outside the status array is written
- * and no page that is still mapped lost its contents.
+ * and no page that is still mapped lost its contents or (unless the mutator
+ * dropped it) its userfaultfd write protection. Answers only a race gives
+ * are allowed too: with a positive return, slots left unwritten (the mutator
+ * held a reference through every retry of a batch, which upstream then
+ * reports by count, storing no status for it); any status for an entry one
+ * serial run never reached (it ended at an earlier entry or failed batch);
+ * under MADV_COLD, -ENOENT for a page in the same 2 MiB as the mutated one
+ * (the split of a large folio turns its pages into migration entries for a
+ * moment); under fork, any final node for a page of the status array (the
+ * copy-on-write of the call's next status write places it). In a status
+ * array that starts untouched or on the zero page (not filled with a
+ * sentinel), an unwritten slot reads 0: there, 0 may be unwritten too.
  *
  * A spec with extension flags (ext) is compared by the extensions' rules:
  * a status slot the native call writes gets the same value; a slot it leaves

@@ -8,6 +8,9 @@
  * so that a corpus is a file and a reproducer is a line.
  *
  *   diff_fuzz random CASES [SEED]      random cases; TAP, one line per 100
+ *   diff_fuzz raced CASES [SEED]       random cases that all have a mutator
+ *                                      racing the call (checked against the
+ *                                      two serial answers); TAP as random
  *   diff_fuzz replay FILE...           the cases of the files (a seed corpus,
  *                                      reproducers); TAP, one line per file
  *   diff_fuzz campaign SECONDS [SEED] [FILE...]
@@ -628,49 +631,71 @@ static void print_races(void)
 		printf("# raced runs: %ld, mutation inside the call: %ld\n", run, landed);
 }
 
-static int cmd_random(int cases, unsigned long long seed)
+/*
+ * A random case with a mutator racing the call: cases are drawn from the
+ * case's stream until one has a race (random_case() gives one to about one
+ * case in eight), else a race is drawn for it; a race that fits no slot, or
+ * an extension (which never races, ext_fits()), means another draw.
+ */
+static void raced_case(struct mp_case *c)
+{
+	do {
+		random_case(c);
+		if (c->spec.race == R_NONE && !c->spec.ext)
+			random_race(c);
+	} while (c->spec.race == R_NONE);
+}
+
+static int cmd_random(int cases, unsigned long long seed, int raced)
 {
 	static struct mp_case c;
 	int blocks = (cases + BLOCK - 1) / BLOCK, failed_blocks = 0;
 	int same = 0, different = 0, skipped = 0;
+	const char *kind = raced ? "raced" : "random";
 	char why[512], what[64];
 
 	/* One line per block of cases, and a last one for the cases that could not be built. */
-	printf("TAP version 13\n1..%d\n# seed %llu, %d cases\n", blocks + 1, seed, cases);
+	printf("TAP version 13\n1..%d\n# seed %llu, %d %s cases\n", blocks + 1, seed, cases, kind);
 	for (int b = 0; b < blocks; b++) {
 		int bad = 0;
 
 		for (int i = b * BLOCK; i < cases && i < (b + 1) * BLOCK; i++) {
 			/* Each case has its own stream: reproducible alone. */
 			rng = seed * 0x9e3779b97f4a7c15ULL + i + 1;
-			random_case(&c);
+			if (raced)
+				raced_case(&c);
+			else
+				random_case(&c);
 			switch (run_case(&c, why, sizeof(why))) {
 			case MP_SAME:
 				same++;
 				break;
 			case MP_SKIPPED:
 				skipped++;
-				printf("# case %d (seed %llu) skipped: %s\n", i, seed, why);
+				snprintf(what, sizeof(what), "%s case %d (seed %llu) skipped",
+					 kind, i, seed);
+				report_difference(what, &c, why, 0);
 				break;
 			default:
 				different++;
 				bad++;
-				snprintf(what, sizeof(what), "case %d (seed %llu)", i, seed);
+				snprintf(what, sizeof(what), "%s case %d (seed %llu)", kind, i,
+					 seed);
 				report_difference(what, &c, why, 0);
 			}
 		}
 		failed_blocks += !!bad;
-		printf("%sok %d random cases %d-%d\n", bad ? "not " : "", b + 1,
+		printf("%sok %d %s cases %d-%d\n", bad ? "not " : "", b + 1, kind,
 		       b * BLOCK, (b + 1) * BLOCK - 1);
 		fflush(stdout);
 	}
 	printf("# %d same, %d different, %d skipped\n", same, different, skipped);
 	print_races();
 	if (skipped)
-		printf("ok %d random cases built # SKIP %d of %d could not be built\n", blocks + 1,
-		       skipped, cases);
+		printf("ok %d %s cases built # SKIP %d of %d could not be built\n", blocks + 1,
+		       kind, skipped, cases);
 	else
-		printf("ok %d random cases built: all %d\n", blocks + 1, cases);
+		printf("ok %d %s cases built: all %d\n", blocks + 1, kind, cases);
 	return failed_blocks ? 1 : 0;
 }
 
@@ -879,6 +904,7 @@ static int cmd_campaign(int seconds, unsigned long long seed, int nfiles, char *
 static void usage(void)
 {
 	fprintf(stderr, "Usage: diff_fuzz random CASES [SEED]\n"
+			"       diff_fuzz raced CASES [SEED]\n"
 			"       diff_fuzz replay FILE...\n"
 			"       diff_fuzz campaign SECONDS [SEED] [FILE...]\n");
 	exit(2);
@@ -893,8 +919,9 @@ int main(int argc, char **argv)
 	mp_diff_setup_guest();
 	mp_diff_setup_kinds();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strcmp(argv[1], "random"))
-		return cmd_random(atoi(argv[2]), argc > 3 ? strtoull(argv[3], NULL, 0) : seed);
+	if (!strcmp(argv[1], "random") || !strcmp(argv[1], "raced"))
+		return cmd_random(atoi(argv[2]), argc > 3 ? strtoull(argv[3], NULL, 0) : seed,
+				  !strcmp(argv[1], "raced"));
 	if (!strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "campaign"))

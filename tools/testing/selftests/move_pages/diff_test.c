@@ -444,7 +444,7 @@ FIXTURE_VARIANT_ADD(diff, query_invalid_flags) {
 	.spec = { DEFAULTS, .query = 1, .flags = 0x10, SLOTS(S(K_ANON, 1, 0)) },
 };
 
-TEST_F(diff, same_as_native)
+TEST_F_TIMEOUT(diff, same_as_native, MP_SCENARIO_TIMEOUT)
 {
 	check(_metadata, &variant->spec);
 }
@@ -692,7 +692,7 @@ FIXTURE_VARIANT_ADD(kinds, query_pinned) {
 	.spec = { DEFAULTS, .query = 1, SLOTS(S(K_PINNED_PIPE, 1, 0), S(K_PINNED_URING, 0, 0)) },
 };
 
-TEST_F_TIMEOUT(kinds, same_as_native, 300)
+TEST_F_TIMEOUT(kinds, same_as_native, MP_SCENARIO_TIMEOUT)
 {
 	check(_metadata, &variant->spec);
 }

@@ -550,7 +550,7 @@ FIXTURE_TEARDOWN(exact)
 	munmap(self->native, 2 * sizeof(struct outcome));
 }
 
-TEST_F(exact, same_as_native)
+TEST_F_TIMEOUT(exact, same_as_native, MP_SCENARIO_TIMEOUT)
 {
 	const struct scenario *sc = &variant->sc;
 	long before, after;

@@ -92,6 +92,14 @@ static inline long module_move_pages_par(int fd, int pid, unsigned long nr, void
 					 workers);
 }
 
+/*
+ * The kselftest harness's time limit for one scenario (TEST_F_TIMEOUT), a
+ * guard against a hang only: a scenario of a thousand pages, run natively and
+ * through the module on fresh worlds, takes minutes in an emulated guest on a
+ * busy host, past the harness's default of 30 s.
+ */
+#define MP_SCENARIO_TIMEOUT 300
+
 /* Reads a sysfs file into buf, without the trailing newline. */
 static inline int read_sysfs(const char *path, char *buf, size_t len)
 {
@@ -159,6 +167,41 @@ static inline long read_field(const char *path, const char *key)
 	}
 	fclose(f);
 	return v;
+}
+
+/* This process's pages that KSM merged (/proc/self/ksm_stat), or -1. */
+static inline long mp_ksm_merging_pages(void)
+{
+	return read_field("/proc/self/ksm_stat", "ksm_merging_pages");
+}
+
+/*
+ * Waits until KSM merges at least @want of this process's pages, judged by
+ * ksmd's progress, not by the clock (a guest sharing its host's CPUs may
+ * give ksmd little time): a page is merged on the second scan that finds
+ * it unchanged, so @scans full scans ended after the call without the merge
+ * mean ksmd looked and would not. @limit_s only guards against a ksmd that
+ * makes no progress at all. Returns the pages merged; *@done the full scans
+ * seen end meanwhile.
+ */
+static inline long mp_ksm_wait_merged(long want, int scans, int limit_s, long *done)
+{
+	char buf[32];
+	long first = -1, merged = 0, full = 0;
+
+	for (long t = 0; t < limit_s * 50L; t++) {
+		if (!read_sysfs("/sys/kernel/mm/ksm/full_scans", buf, sizeof(buf)))
+			full = atol(buf);
+		if (first < 0)
+			first = full;
+		merged = mp_ksm_merging_pages();
+		if (merged >= want || full - first >= scans)
+			break;
+		usleep(20000);
+	}
+	if (done)
+		*done = full - first;
+	return merged;
 }
 
 /* MemFree of a node in KiB, or -1. */

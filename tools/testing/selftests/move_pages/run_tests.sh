@@ -122,7 +122,28 @@ run() { # name command...
 # forget them, so the leak check at the end sees only what came after.
 [ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 
-run load_unload sh ./load_unload.sh
+# The kselftest target's programs run through the kselftest runner, installed
+# as a kernel tree installs its selftests (make -C tools/testing/selftests
+# TARGETS=move_pages install; tools/intree.sh selftests): run_kselftest.sh
+# runs the program and prints its TAP nested under its own verdict line; the
+# program's results are un-nested for the host's count. VAR=VALUE arguments
+# go to the program's environment. The runner's status: non-zero on failure.
+ksft() { # program [VAR=VALUE...]
+	prog=$1
+	shift
+	{ env "$@" /kselftest/run_kselftest.sh -t "move_pages:$prog"; echo $? >/tmp/ksft.rc; } |
+		sed -e 's/^# \(ok [0-9]\)/\1/' -e 's/^# \(not ok [0-9]\)/\1/' >/tmp/ksft.out
+	cat /tmp/ksft.out
+	# The program's own results must come through the runner, not only its
+	# verdict (they once went to a file named /dev/stdout).
+	if ! grep -E '^(not )?ok [0-9]+ ' /tmp/ksft.out | grep -qv ' selftests: move_pages: '; then
+		echo "# no result of $prog came through the kselftest runner"
+		return 1
+	fi
+	return "$(cat /tmp/ksft.rc)"
+}
+
+run load_unload ksft load_unload.sh
 
 # The rest needs the module loaded; its KUnit suites run at load.
 dmesg -c >/dev/null
@@ -154,7 +175,7 @@ report kunit_suites_ran $((kunit_seen == 0))
 ./mp_hammer -r >/tmp/control.out 2>&1 &
 cpid=$!
 i=0
-while ! grep -q ready /tmp/control.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q ready /tmp/control.out && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 set -- $(cat /tmp/control.out)
 ./move-pages move --pid "$cpid" --to 1 --range "$2+$(($3 * 4096))" --no-progress >/dev/null 2>&1
 kill -USR1 "$cpid"
@@ -163,27 +184,6 @@ cst=$?
 found=$(callback_stacks $stacks/show_stacks_handles | grep -c '^handle:')
 echo "# $found page_owner stacks through the module's callback after moving $3 pages (mover exit $cst)"
 report leak_check_finds_the_callback_stack $([ "$found" -gt 0 ] && [ $cst -eq 0 ]; echo $?)
-
-# The kselftest target's programs run through the kselftest runner, installed
-# as a kernel tree installs its selftests (make -C tools/testing/selftests
-# TARGETS=move_pages install; tools/intree.sh selftests): run_kselftest.sh
-# runs the program and prints its TAP nested under its own verdict line; the
-# program's results are un-nested for the host's count. VAR=VALUE arguments
-# go to the program's environment. The runner's status: non-zero on failure.
-ksft() { # program [VAR=VALUE...]
-	prog=$1
-	shift
-	{ env "$@" /kselftest/run_kselftest.sh -t "move_pages:$prog"; echo $? >/tmp/ksft.rc; } |
-		sed -e 's/^# \(ok [0-9]\)/\1/' -e 's/^# \(not ok [0-9]\)/\1/' >/tmp/ksft.out
-	cat /tmp/ksft.out
-	# The program's own results must come through the runner, not only its
-	# verdict (they once went to a file named /dev/stdout).
-	if ! grep -E '^(not )?ok [0-9]+ ' /tmp/ksft.out | grep -qv ' selftests: move_pages: '; then
-		echo "# no result of $prog came through the kselftest runner"
-		return 1
-	fi
-	return "$(cat /tmp/ksft.rc)"
-}
 
 run basic_test ksft basic_test
 # The differential programs compare with the native system call: the takeover
@@ -213,7 +213,9 @@ oracle fuzz32 ./fuzz32 10
 oracle stress ./stress 10
 # The differential fuzzer (diff_fuzz): mp.fuzz=SECONDS on the kernel command
 # line runs a coverage-guided campaign from the seed corpus (make fuzz);
-# mp.seed= and mp.cases= reproduce a random run. Otherwise: the seed corpus
+# mp.seed= and mp.cases= reproduce a random run; mp.raced=N runs N cases that
+# all race a mutator with the call, from a 64-bit and a 32-bit process (seed
+# mp.seed= or the clock). Otherwise: the seed corpus
 # replayed (64- and 32-bit), random cases from two fixed seeds (a failure
 # reproduces as it is), one from the clock (printed as "# seed N") for
 # exploration, and a 32-bit caller's run. The counts are sized for the
@@ -221,9 +223,14 @@ oracle stress ./stress 10
 fuzz=$(sed -n 's/.*mp\.fuzz=\([0-9]*\).*/\1/p' /proc/cmdline)
 seed=$(sed -n 's/.*mp\.seed=\([0-9]*\).*/\1/p' /proc/cmdline)
 cases=$(sed -n 's/.*mp\.cases=\([0-9]*\).*/\1/p' /proc/cmdline)
+raced=$(sed -n 's/.*mp\.raced=\([0-9]*\).*/\1/p' /proc/cmdline)
 if [ -n "$fuzz" ]; then
 	oracle diff_fuzz_campaign ./diff_fuzz campaign "$fuzz" "${seed:-$(date +%s)}" \
 		corpus/*.cases
+elif [ -n "$raced" ]; then
+	seed=${seed:-$(date +%s)}
+	oracle diff_raced ./diff_fuzz raced "$raced" "$seed"
+	oracle diff_raced32 ./diff_fuzz32 raced "$raced" "$seed"
 elif [ -n "$seed" ]; then
 	oracle diff_random ./diff_fuzz random "${cases:-1000}" "$seed"
 else

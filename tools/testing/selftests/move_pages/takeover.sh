@@ -88,7 +88,7 @@ echo "# numactl's migratepages (migrate_pages(2), left to the kernel) moving a r
 ./mp_hammer -r >/tmp/resident.out 2>&1 &
 rpid=$!
 i=0
-while ! grep -q ready /tmp/resident.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q ready /tmp/resident.out && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 migratepages "$rpid" 0 1
 mst=$?
 kill -USR1 "$rpid"
@@ -102,7 +102,7 @@ echo "# switching off while a caller is blocked inside for good (userfaultfd-bac
 ./mp_hammer -b >/tmp/blocked.out 2>&1 &
 bpid=$!
 i=0
-while ! grep -q blocked /tmp/blocked.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q blocked /tmp/blocked.out && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 0.5
 # The write is interrupted by SIGINT after 2 s: it must fail and leave the takeover on.
 timeout -s INT 2 sh -c "echo 0 >$D/takeover"

@@ -1023,11 +1023,6 @@ static unsigned int ksm_id(int page)
 	return page < 2 * KSM_PAIRS ? ID_KSM + page / 2 : ID_KSM + 0x100 + page;
 }
 
-static long ksm_merging_pages(void)
-{
-	return read_field("/proc/self/ksm_stat", "ksm_merging_pages");
-}
-
 static int ksm_slots(char *region, void **pages, int *nodes)
 {
 	int n = 0;
@@ -1057,6 +1052,7 @@ static void ksm_child(int door, struct ksm_run *r)
 	void *pages[MAX_SLOTS], *all[KSM_PAGES];
 	int nodes[MAX_SLOTS], fd = -1, n;
 	char buf[32] = "";
+	long scans;
 
 	if (region == MAP_FAILED)
 		_exit(1);
@@ -1074,15 +1070,15 @@ static void ksm_child(int door, struct ksm_run *r)
 		say(r->msg, "KSM not started: %s", strerror(errno));
 		_exit(1);
 	}
-	for (int t = 0; t < 2400 && ksm_merging_pages() < 2 * KSM_PAIRS; t++)
-		usleep(50000);
+	mp_ksm_wait_merged(2 * KSM_PAIRS, 5, 300, &scans);
 	write_str(KSM_DIR "run", "0");
-	r->merged_before = ksm_merging_pages();
+	r->merged_before = mp_ksm_merging_pages();
 	if (!read_sysfs(KSM_DIR "pages_shared", buf, sizeof(buf)))
 		r->shared = atol(buf);
 	if (r->merged_before != 2 * KSM_PAIRS || r->shared < KSM_PAIRS) {
-		say(r->msg, "KSM did not merge: ksm_merging_pages %ld (want %d), pages_shared %ld",
-		    r->merged_before, 2 * KSM_PAIRS, r->shared);
+		say(r->msg,
+		    "KSM did not merge: ksm_merging_pages %ld (want %d), pages_shared %ld, after %ld full scans",
+		    r->merged_before, 2 * KSM_PAIRS, r->shared, scans);
 		_exit(1);
 	}
 	if (native_move_pages(0, KSM_PAGES, all, NULL, r->o.final, 0)) {
@@ -1102,7 +1098,7 @@ static void ksm_child(int door, struct ksm_run *r)
 	}
 	n = ksm_slots(region, pages, nodes);
 	do_call(fd, 0, n, pages, nodes, MPOL_MF_MOVE_ALL, &r->o);
-	r->merged_after = ksm_merging_pages();
+	r->merged_after = mp_ksm_merging_pages();
 	if (native_move_pages(0, KSM_PAGES, all, NULL, r->o.final, 0))
 		say(r->msg, "final query: %s", strerror(errno));
 	r->o.nfinal = KSM_PAGES;
