@@ -16,6 +16,11 @@
  * mp_hammer -b: blocked mode: one move_pages(2) whose pages array lies in a
  * userfaultfd-registered region that nobody serves, so the call waits inside
  * for good; prints "blocked" first. Ends only by a signal.
+ *
+ * mp_hammer -h: held mode: as -b, but a second thread reads the fault from the
+ * userfaultfd (so the call is known to wait inside), prints "blocked", and on
+ * SIGUSR1 serves it: the array then holds one page of ours, which the call
+ * must move to node 1 with its contents intact. Exits 0 only on that answer.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +29,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
@@ -80,6 +86,91 @@ static int block_in_call(long psz)
 	return 1;
 }
 
+struct held {
+	int uffd;
+	char *arr;
+	char *page;
+	long psz;
+	int served;
+};
+
+static void *serve_on_usr1(void *arg)
+{
+	struct held *h = arg;
+	struct uffd_msg msg;
+	struct uffdio_copy copy = { 0 };
+	void **src = mmap(NULL, h->psz, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	sigset_t set;
+	int sig;
+
+	if (src == MAP_FAILED ||
+	    read(h->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT) {
+		perror("userfaultfd read");
+		return NULL;
+	}
+	printf("blocked\n");
+	fflush(stdout);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigwait(&set, &sig);
+	src[0] = h->page;
+	copy.dst = (unsigned long)h->arr;
+	copy.src = (unsigned long)src;
+	copy.len = h->psz;
+	if (ioctl(h->uffd, UFFDIO_COPY, &copy)) {
+		perror("UFFDIO_COPY");
+		return NULL;
+	}
+	h->served = 1;
+	return NULL;
+}
+
+static int held_in_call(long psz)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct held h = { .psz = psz };
+	int node0[1] = { 0 }, node1[1] = { 1 }, status[1] = { -1 };
+	pthread_t server;
+	sigset_t set;
+	long ret;
+
+	h.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	h.arr = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	h.page = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (h.uffd < 0 || h.arr == MAP_FAILED || h.page == MAP_FAILED ||
+	    ioctl(h.uffd, UFFDIO_API, &api)) {
+		perror("userfaultfd");
+		return 2;
+	}
+	memset(h.page, 0x5a, psz);
+	if (native_move_pages(0, 1, (void **)&h.page, node0, status, MPOL_MF_MOVE) ||
+	    status[0] != 0) {
+		printf("cannot put the page on node 0 (status %d)\n", status[0]);
+		return 2;
+	}
+	reg.range.start = (unsigned long)h.arr;
+	reg.range.len = psz;
+	if (ioctl(h.uffd, UFFDIO_REGISTER, &reg)) {
+		perror("UFFDIO_REGISTER");
+		return 2;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&server, NULL, serve_on_usr1, &h))
+		return 2;
+	status[0] = -1;
+	ret = native_move_pages(0, 1, (void **)h.arr, node1, status, MPOL_MF_MOVE);
+	pthread_join(server, NULL);
+	printf("the call returned %ld, status %d, served %d, data %#x\n",
+	       ret, status[0], h.served, h.page[psz - 1] & 0xff);
+	return !(ret == 0 && status[0] == 1 && h.served &&
+		 h.page[0] == 0x5a && h.page[psz - 1] == 0x5a);
+}
+
 int main(int argc, char **argv)
 {
 	long psz = sysconf(_SC_PAGESIZE), calls = 0, limit = 0, secs = 0;
@@ -92,8 +183,10 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "-b"))
 		return block_in_call(psz);
+	if (argc == 2 && !strcmp(argv[1], "-h"))
+		return held_in_call(psz);
 	if (!res && (argc != 3 || (strcmp(argv[1], "-n") && strcmp(argv[1], "-t")))) {
-		fprintf(stderr, "usage: %s -n CALLS | -t SECONDS | -r | -b\n", argv[0]);
+		fprintf(stderr, "usage: %s -n CALLS | -t SECONDS | -r | -b | -h\n", argv[0]);
 		return 2;
 	}
 	if (res)

@@ -15,7 +15,7 @@ check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 counter() { sed -n "s/^$1 //p" $D/stats; }
 
 echo "TAP version 13"
-echo "1..21"
+echo "1..23"
 rmmod move_pages 2>/dev/null
 
 insmod $MOD takeover=1
@@ -117,6 +117,33 @@ off_st=$?
 check "switch_off_after_the_caller_is_gone (status $off_st)" \
 	'[ $off_st -eq 0 ] && [ "$(cat $D/takeover)" = 0 ]'
 echo 1 >$D/takeover
+
+echo "# unload while a caller is held inside (userfaultfd-backed array, served once rmmod waits)"
+./mp_hammer -h >/tmp/held.out 2>&1 &
+hpid=$!
+i=0
+while ! grep -q blocked /tmp/held.out && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+rmmod move_pages &
+rmpid=$!
+sleep 2
+mstate=$(awk '$1 == "move_pages" { print $5 }' /proc/modules)
+waiting=0
+kill -0 $rmpid 2>/dev/null && waiting=1
+kill -USR1 $hpid
+# Should the fault not be served, killing the caller ends its wait (and so rmmod's).
+i=0
+while kill -0 $rmpid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 $rmpid 2>/dev/null && kill -KILL $hpid
+wait $rmpid
+rm_st=$?
+wait $hpid
+held_st=$?
+sed 's/^/# held: /' /tmp/held.out
+check "rmmod_waits_for_a_caller_inside (rmmod waiting after 2 s: $waiting, module ${mstate:-gone})" \
+	'[ $waiting = 1 ] && [ "$mstate" = Unloading ]'
+check "rmmod_ends_when_the_caller_leaves (rmmod $rm_st, caller $held_st)" \
+	'[ $rm_st -eq 0 ] && [ $held_st -eq 0 ] && ! grep -q "^move_pages " /proc/modules'
+insmod $MOD takeover=1
 
 echo "# unload while callers are inside"
 pids=
