@@ -64,21 +64,34 @@ static int resident(char *buf, void **pages, long psz)
 	return 0;
 }
 
-static int block_in_call(long psz)
+/*
+ * A page of anonymous memory in *arr whose missing-page faults wait on the
+ * returned userfaultfd; -1 on failure.
+ */
+static int unserved_page(char **arr, long psz)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	int nodes[1] = { 1 }, status[1];
-	char *arr = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	reg.range.start = (unsigned long)arr;
+	*arr = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (unsigned long)*arr;
 	reg.range.len = psz;
-	if (uffd < 0 || arr == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) ||
+	if (uffd < 0 || *arr == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) ||
 	    ioctl(uffd, UFFDIO_REGISTER, &reg)) {
 		perror("userfaultfd");
-		return 2;
+		return -1;
 	}
+	return uffd;
+}
+
+static int block_in_call(long psz)
+{
+	int nodes[1] = { 1 }, status[1];
+	char *arr;
+
+	if (unserved_page(&arr, psz) < 0)
+		return 2;
 	printf("blocked\n");
 	fflush(stdout);
 	native_move_pages(0, 1, (void **)arr, nodes, status, MPOL_MF_MOVE);
@@ -129,34 +142,24 @@ static void *serve_on_usr1(void *arg)
 
 static int held_in_call(long psz)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct held h = { .psz = psz };
 	int node0[1] = { 0 }, node1[1] = { 1 }, status[1] = { -1 };
 	pthread_t server;
 	sigset_t set;
 	long ret;
 
-	h.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	h.arr = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	h.page = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (h.uffd < 0 || h.arr == MAP_FAILED || h.page == MAP_FAILED ||
-	    ioctl(h.uffd, UFFDIO_API, &api)) {
-		perror("userfaultfd");
+	if (h.page == MAP_FAILED)
 		return 2;
-	}
 	memset(h.page, 0x5a, psz);
 	if (native_move_pages(0, 1, (void **)&h.page, node0, status, MPOL_MF_MOVE) ||
 	    status[0] != 0) {
 		printf("cannot put the page on node 0 (status %d)\n", status[0]);
 		return 2;
 	}
-	reg.range.start = (unsigned long)h.arr;
-	reg.range.len = psz;
-	if (ioctl(h.uffd, UFFDIO_REGISTER, &reg)) {
-		perror("UFFDIO_REGISTER");
+	h.uffd = unserved_page(&h.arr, psz);
+	if (h.uffd < 0)
 		return 2;
-	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);

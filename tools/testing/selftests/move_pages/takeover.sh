@@ -13,6 +13,11 @@ ok() { n=$((n + 1)); echo "ok $n $1"; }
 not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n $1"; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 counter() { sed -n "s/^$1 //p" $D/stats; }
+# wait_for WORD FILE: until a helper prints WORD (60 s at most).
+wait_for() {
+	i=0
+	while ! grep -q "$1" "$2" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+}
 
 echo "TAP version 13"
 echo "1..23"
@@ -87,8 +92,7 @@ fi
 echo "# numactl's migratepages (migrate_pages(2), left to the kernel) moving a running process"
 ./mp_hammer -r >/tmp/resident.out 2>&1 &
 rpid=$!
-i=0
-while ! grep -q ready /tmp/resident.out && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+wait_for ready /tmp/resident.out
 migratepages "$rpid" 0 1
 mst=$?
 kill -USR1 "$rpid"
@@ -101,8 +105,7 @@ check "numactl_migratepages_under_takeover (migratepages $mst, checked through t
 echo "# switching off while a caller is blocked inside for good (userfaultfd-backed array)"
 ./mp_hammer -b >/tmp/blocked.out 2>&1 &
 bpid=$!
-i=0
-while ! grep -q blocked /tmp/blocked.out && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+wait_for blocked /tmp/blocked.out
 sleep 0.5
 # The write is interrupted by SIGINT after 2 s: it must fail and leave the takeover on.
 timeout -s INT 2 sh -c "echo 0 >$D/takeover"
@@ -121,8 +124,7 @@ echo 1 >$D/takeover
 echo "# unload while a caller is held inside (userfaultfd-backed array, served once rmmod waits)"
 ./mp_hammer -h >/tmp/held.out 2>&1 &
 hpid=$!
-i=0
-while ! grep -q blocked /tmp/held.out && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+wait_for blocked /tmp/held.out
 rmmod move_pages &
 rmpid=$!
 sleep 2
